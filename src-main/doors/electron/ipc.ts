@@ -1,0 +1,50 @@
+/**
+ * Electron IPC binding of the service. Transport only: one channel for calls, one for events.
+ * Kept free of runtime `electron` imports so it is testable without the Electron binary.
+ */
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import type { ServiceDoor } from '../../service/door';
+import type { ApiErrorBody } from '../../service/contract';
+import { ApiError } from '../../service/validate';
+
+export const CALL_CHANNEL = 'studio:call';
+export const EVENT_CHANNEL = 'studio:event';
+
+/** What travels back over IPC: Electron mangles thrown errors, so results are wrapped. */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
+
+export interface IpcBindingOptions {
+  /** True when the frame that sent a call is our own renderer (file:// of out/renderer or the dev server). */
+  isTrustedSender(senderUrl: string): boolean;
+}
+
+/** Registers the call handler; returns the remover. */
+export function bindServiceToIpc(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  service: ServiceDoor,
+  options: IpcBindingOptions,
+): () => void {
+  ipcMain.handle(CALL_CHANNEL, async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<IpcReply> => {
+    const senderUrl = event.senderFrame?.url ?? '';
+    if (!options.isTrustedSender(senderUrl)) {
+      return { ok: false, error: { error: 'calls are accepted only from the app window', code: 'unauthorized' } };
+    }
+    if (typeof method !== 'string') {
+      return { ok: false, error: { error: 'method must be a string', code: 'bad-request' } };
+    }
+    try {
+      return { ok: true, value: await service.call(method, input) };
+    } catch (err) {
+      const apiError = err instanceof ApiError ? err : new ApiError(err instanceof Error ? err.message : String(err), 'internal');
+      return { ok: false, error: apiError.toBody() };
+    }
+  });
+  return () => ipcMain.removeHandler(CALL_CHANNEL);
+}
+
+/** Forwards service events to one window's renderer; returns the remover. */
+export function forwardEvents(service: ServiceDoor, target: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
+  return service.onEvent((event) => {
+    if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event);
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Electron main process: one hardened window over the service. Training runs in worker threads that
+ * the service starts, so this process stays responsive. Transport only; no product logic here.
+ */
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bindServiceToIpc, forwardEvents } from './ipc';
+import { CONTENT_SECURITY_POLICY } from '../web/server';
+import { createStudioService } from '../../service/create';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = join(here, '../renderer');
+const rendererIndex = join(rendererDir, 'index.html');
+const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
+
+function isOwnUrl(url: string): boolean {
+  if (devServerUrl && url.startsWith(devServerUrl)) return true;
+  return url.startsWith(pathToFileURL(rendererDir).href + '/');
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const service = await createStudioService({ door: 'electron', workerDir: here });
+
+  // Strict CSP on every response, and no permission (camera, notifications, ...) is ever granted.
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  // No remote content: refuse navigation away from the app and every new window; open http(s) links
+  // the user clicks in the system browser instead.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isOwnUrl(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  bindServiceToIpc(ipcMain, service, { isTrustedSender: isOwnUrl });
+
+  const window = new BrowserWindow({
+    width: 1360,
+    height: 860,
+    minWidth: 1024,
+    minHeight: 700,
+    title: 'DLRM Studio',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  });
+  const stopEvents = forwardEvents(service, window.webContents);
+  window.on('closed', stopEvents);
+  window.once('ready-to-show', () => window.show());
+  if (devServerUrl) await window.loadURL(devServerUrl);
+  else await window.loadFile(rendererIndex);
+
+  app.on('window-all-closed', () => {
+    void service.close().finally(() => app.quit());
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(`DLRM Studio could not start: ${err instanceof Error ? err.message : String(err)}`);
+  app.exit(1);
+});
