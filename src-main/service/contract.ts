@@ -371,6 +371,34 @@ export interface SimulationDetail extends SimulationSummary {
   error: string | null;
 }
 
+// ---------- tools (CLI and scripts) ----------
+
+export interface GenerateResult {
+  path: string;
+  rows: number;
+  bytes: number;
+  clickRate: number;
+  /** Bayes-optimal AUC of the generated rows (AUC of the planted probabilities). */
+  bayesAuc: number | null;
+}
+
+export interface BenchRow {
+  preset: string;
+  batchSize: number;
+  backend: string;
+  samplesPerSec: number;
+  peakRssBytes: number;
+  /** Same configuration in the PyTorch reference (../shared/peer/torch_dlrm.py), when python3-torch is present. */
+  torchSamplesPerSec: number | null;
+  ratioToTorch: number | null;
+}
+
+export interface EvaluateResult {
+  runId: string;
+  rows: number;
+  metrics: MetricValues;
+}
+
 // ---------- app ----------
 
 export interface AppInfo {
@@ -428,6 +456,12 @@ export interface StudioMethods {
   'explore.heatmap': (input: HeatmapInput) => HeatmapResult;
   'explore.importance': (input: FeatureImportanceInput) => FeatureImportance[];
   'explore.recommend': (input: RecommendInput) => Recommendation[];
+
+  'runs.evaluate': (input: { id: string; path?: string }) => EvaluateResult;
+  'runs.predict': (input: { id: string; path: string; outPath: string }) => { rows: number; outPath: string };
+
+  'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
+  'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean }) => BenchRow[];
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

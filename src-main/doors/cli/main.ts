@@ -1,0 +1,386 @@
+/**
+ * The command line door (`npm run cli -- <command>` or `node out/main/cli.js <command>`).
+ * It parses arguments into service inputs, shows progress, and prints a final JSON summary. All
+ * behaviour lives in the service; the CLI uses the same database as the app, so its runs show up there.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { createStudioService, type StudioService } from '../../service/create';
+import type {
+  DatasetSpec,
+  MethodInput,
+  MethodName,
+  MethodResult,
+  PolicySpec,
+  RunDetail,
+  RunStatus,
+  StartRunInput,
+  StudioEvent,
+} from '../../service/contract';
+import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from './args';
+import { ProgressReporter } from './progress';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const USAGE = `DLRM Studio command line
+
+usage: node out/main/cli.js <command> [options]       (or: npm run cli -- <command> [options])
+
+commands:
+  train      train a model and track the run
+             --data synthetic|FILE  --rows N (synthetic, default 100000)  --data-seed N
+             --test FILE --valid FILE (separate files)  --split days7|random
+             --model dlrm|dcn|fm|lr|mf  --preset criteo-kaggle|course|terabyte|...
+             --dim D  --bottom 13-512-256-64-16  --top 512-256-1  --interaction dot|dot-self|cat
+             --hash-size N  --cross-layers N
+             --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X
+             --warmup N  --decay none|linear|cosine|step
+             --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N
+             --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
+             --name NAME  --tags a,b
+  resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
+  eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
+  predict    --run ID --data FILE --out FILE  write click probabilities, one per line
+  generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
+  bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle,terabyte] [--backend B] [--no-torch]
+  compare    --models dlrm,dcn,fm,lr  plus train options: trains each on the same data and budget
+  simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
+             [--drift X] [--seed N] [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated]
+  runs       list [--status S] [--tag T] [--text Q] | show ID | export ID... --out FILE | csv ID... --out FILE
+             | import FILE | delete ID... | rename ID NAME
+common: --data-dir DIR (default: the app's data folder)  --json (print only the final JSON)`;
+
+const TRAIN_OPTIONS: Record<string, OptionKind> = {
+  data: 'string', rows: 'number', 'data-seed': 'number', test: 'string', valid: 'string', split: 'string',
+  model: 'string', preset: 'string', dim: 'number', bottom: 'string', top: 'string', interaction: 'string',
+  'hash-size': 'number', 'cross-layers': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number',
+  warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
+  'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
+};
+const COMMON: Record<string, OptionKind> = { 'data-dir': 'string', json: 'boolean', help: 'boolean' };
+
+class Cli {
+  private readonly progress = new ProgressReporter(process.stderr);
+  constructor(
+    private readonly service: StudioService,
+    private readonly json: boolean,
+  ) {}
+
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodResult<M>> {
+    return this.service.call(method, input) as Promise<MethodResult<M>>;
+  }
+
+  info(message: string): void {
+    if (!this.json) this.progress.log(message);
+  }
+
+  print(value: unknown): void {
+    this.progress.done();
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Follows a run's events until it ends; returns its final detail. */
+  async followRun(id: string): Promise<RunDetail> {
+    const ended = new Set<RunStatus>(['finished', 'failed', 'cancelled', 'interrupted']);
+    let resolveEnd!: () => void;
+    const endPromise = new Promise<void>((r) => (resolveEnd = r));
+    const stop = this.service.onEvent((event: StudioEvent) => {
+      if (!('runId' in event) || event.runId !== id) return;
+      if (event.type === 'run-progress' && !this.json) {
+        this.progress.update({
+          fraction: event.totalSteps > 0 ? event.step / event.totalSteps : 0,
+          label: `step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} ${Math.round(event.samplesPerSec)} samples/s`,
+          etaSeconds: event.etaSeconds,
+        });
+      } else if (event.type === 'run-eval') {
+        const m = event.metrics;
+        this.info(`eval @ step ${event.step}: auc ${fmt(m.auc)} logloss ${fmt(m.logLoss)} accuracy ${fmt(m.accuracy)}`);
+      } else if (event.type === 'run-status' && ended.has(event.status)) {
+        resolveEnd();
+      }
+    });
+    const onSigint = (): void => {
+      this.info('cancelling (the run keeps its checkpoint and can be resumed) ...');
+      void this.call('runs.cancel', { id });
+    };
+    process.once('SIGINT', onSigint);
+    // The run may already have ended before we subscribed.
+    const current = await this.call('runs.get', { id });
+    if (ended.has(current.status)) resolveEnd();
+    await endPromise;
+    stop();
+    process.removeListener('SIGINT', onSigint);
+    return this.call('runs.get', { id });
+  }
+}
+
+function fmt(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : value.toFixed(4);
+}
+
+function str(args: ParsedArgs, name: string): string | undefined {
+  const v = args.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+function num(args: ParsedArgs, name: string): number | undefined {
+  const v = args.options[name];
+  return typeof v === 'number' ? v : undefined;
+}
+
+async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInput> {
+  const presets = await cli.call('presets.list', {});
+  const modelKind = str(args, 'model') ?? 'dlrm';
+  const presetName = str(args, 'preset') ?? (modelKind === 'dlrm' ? 'criteo-kaggle' : modelKind);
+  const preset = presets.find((p) => p.name === presetName);
+  if (!preset) throw new UsageError(`unknown preset "${presetName}"; known: ${presets.map((p) => p.name).join(', ')}`);
+  const model = { ...preset.model };
+  if (str(args, 'model')) model.kind = str(args, 'model') as typeof model.kind;
+  if (num(args, 'dim') !== undefined) model.embeddingDim = num(args, 'dim')!;
+  if (str(args, 'bottom') !== undefined) model.bottomMlp = str(args, 'bottom')!;
+  if (str(args, 'top') !== undefined) model.topMlp = str(args, 'top')!;
+  if (str(args, 'interaction') !== undefined) model.interaction = str(args, 'interaction') as typeof model.interaction;
+  if (num(args, 'hash-size') !== undefined) model.hashSize = num(args, 'hash-size')!;
+  if (num(args, 'cross-layers') !== undefined) model.crossLayers = num(args, 'cross-layers')!;
+
+  const data = str(args, 'data') ?? 'synthetic';
+  let dataset: DatasetSpec;
+  if (data === 'synthetic') dataset = { kind: 'synthetic', rows: num(args, 'rows') ?? 100_000, seed: num(args, 'data-seed') ?? 1 };
+  else if (str(args, 'test')) {
+    dataset = { kind: 'files', train: data, test: str(args, 'test')! };
+    if (str(args, 'valid')) dataset.valid = str(args, 'valid')!;
+  } else dataset = { kind: 'file', path: data, split: (str(args, 'split') ?? 'days7') as 'days7' | 'random' };
+
+  const input: StartRunInput = {
+    model,
+    optimizer: {
+      dense: (str(args, 'optimizer') ?? 'sgd') as StartRunInput['optimizer']['dense'],
+      sparse: (str(args, 'sparse-optimizer') ?? 'sgd') as StartRunInput['optimizer']['sparse'],
+      learningRate: num(args, 'lr') ?? 0.1,
+      warmupSteps: num(args, 'warmup') ?? 0,
+      decay: (str(args, 'decay') ?? 'none') as StartRunInput['optimizer']['decay'],
+    },
+    dataset,
+    train: {
+      batchSize: num(args, 'batch') ?? 128,
+      epochs: num(args, 'epochs') ?? 1,
+      evalEvery: num(args, 'eval-every') ?? 0,
+      seed: num(args, 'seed') ?? 1,
+      maxBadRowShare: num(args, 'max-bad-share') ?? 0.01,
+      checkpointEvery: num(args, 'checkpoint-every') ?? 0,
+    },
+  };
+  if (str(args, 'backend')) input.train.backend = str(args, 'backend') as NonNullable<StartRunInput['train']['backend']>;
+  if (str(args, 'name')) input.name = str(args, 'name')!;
+  const tags = args.options['tags'];
+  if (Array.isArray(tags)) input.tags = tags;
+  return input;
+}
+
+function parsePolicies(list: string[]): PolicySpec[] {
+  return list.map((item) => {
+    const [kind, param] = item.split(':');
+    const policy: PolicySpec = { kind: kind as PolicySpec['kind'] };
+    if (param !== undefined) {
+      const value = Number(param);
+      if (!Number.isFinite(value)) throw new UsageError(`policy "${item}": the parameter after ':' must be a number`);
+      if (kind === 'mmr') policy.lambda = value;
+      else if (kind === 'epsilon-greedy') policy.epsilon = value;
+      else throw new UsageError(`policy "${kind}" takes no parameter`);
+    }
+    return policy;
+  });
+}
+
+async function runCommand(command: string, argv: string[]): Promise<number> {
+  const specs: Record<string, Record<string, OptionKind>> = {
+    train: TRAIN_OPTIONS,
+    compare: { ...TRAIN_OPTIONS, models: 'list' },
+    resume: { run: 'string' },
+    eval: { run: 'string', data: 'string' },
+    predict: { run: 'string', data: 'string', out: 'string' },
+    generate: { out: 'string', rows: 'number', seed: 'number' },
+    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean' },
+    simulate: {
+      users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
+      drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
+    },
+    runs: { status: 'list', tag: 'string', text: 'string', out: 'string' },
+  };
+  const spec = specs[command];
+  if (!spec) throw new UsageError(`unknown command "${command}"`);
+  const args = parseArgs(argv, { ...spec, ...COMMON });
+  if (args.options['help']) {
+    console.log(USAGE);
+    return 0;
+  }
+  const json = args.options['json'] === true;
+  const service = await createStudioService({
+    door: 'cli',
+    workerDir: here,
+    ...(str(args, 'data-dir') ? { dataDir: str(args, 'data-dir')! } : {}),
+  });
+  const cli = new Cli(service, json);
+  try {
+    return await dispatch(cli, command, args);
+  } finally {
+    await service.close();
+  }
+}
+
+async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<number> {
+  const need = (name: string): string => {
+    const v = str(args, name);
+    if (v === undefined) throw new UsageError(`${command} needs --${name}`);
+    return v;
+  };
+  switch (command) {
+    case 'train': {
+      const input = await buildStartInput(cli, args);
+      const { id } = await cli.call('runs.start', input);
+      cli.info(`run ${id} started (data: ${input.dataset.kind}, model: ${input.model.kind}${input.model.preset ? ` ${input.model.preset}` : ''})`);
+      const detail = await cli.followRun(id);
+      cli.print(detail);
+      return detail.status === 'finished' ? 0 : 1;
+    }
+    case 'resume': {
+      const { id } = await cli.call('runs.resume', { id: need('run') });
+      const detail = await cli.followRun(id);
+      cli.print(detail);
+      return detail.status === 'finished' ? 0 : 1;
+    }
+    case 'compare': {
+      const base = await buildStartInput(cli, args);
+      const presets = await cli.call('presets.list', {});
+      const names = (args.options['models'] as string[] | undefined) ?? ['dlrm', 'dcn', 'fm', 'lr'];
+      const models = names.map((name) => {
+        const preset = presets.find((p) => p.name === name) ?? presets.find((p) => p.model.kind === name);
+        if (!preset) throw new UsageError(`unknown model "${name}"`);
+        return { ...preset.model, hashSize: base.model.hashSize };
+      });
+      const { group, ids } = await cli.call('runs.compareModels', { base, models });
+      cli.info(`group ${group}: ${ids.length} runs`);
+      const results: RunDetail[] = [];
+      for (const id of ids) results.push(await cli.followRun(id));
+      cli.print(results.map((r) => ({ id: r.id, name: r.name, model: r.modelKind, status: r.status, params: r.paramCount, test: r.test, samplesPerSec: r.last.samplesPerSec })));
+      return results.every((r) => r.status === 'finished') ? 0 : 1;
+    }
+    case 'eval':
+      cli.print(await cli.call('runs.evaluate', { id: need('run'), ...(str(args, 'data') ? { path: str(args, 'data')! } : {}) }));
+      return 0;
+    case 'predict':
+      cli.print(await cli.call('runs.predict', { id: need('run'), path: need('data'), outPath: need('out') }));
+      return 0;
+    case 'generate':
+      cli.print(await cli.call('data.generate', { path: need('out'), rows: num(args, 'rows') ?? 1_000_000, seed: num(args, 'seed') ?? 1 }));
+      return 0;
+    case 'bench': {
+      const batches = ((args.options['batches'] as string[] | undefined) ?? ['128', '2048']).map(Number);
+      const input: MethodInput<'bench.train'> = {
+        batchSizes: batches,
+        seconds: num(args, 'seconds') ?? 10,
+        presets: (args.options['presets'] as string[] | undefined) ?? ['criteo-kaggle'],
+        compareTorch: args.options['no-torch'] !== true,
+      };
+      if (str(args, 'backend')) input.backend = str(args, 'backend') as NonNullable<typeof input.backend>;
+      cli.info(`benchmarking ${input.presets.join(', ')} at batch ${batches.join(', ')} (${input.seconds} s each)...`);
+      const rows = await cli.call('bench.train', input);
+      if (!args.options['json']) {
+        for (const r of rows) {
+          cli.info(
+            `${r.preset} batch ${r.batchSize} on ${r.backend}: ${Math.round(r.samplesPerSec)} samples/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB` +
+              (r.torchSamplesPerSec !== null ? `; torch ${Math.round(r.torchSamplesPerSec)} samples/s, ratio ${r.ratioToTorch?.toFixed(3)}` : '; torch: not measured'),
+          );
+        }
+      }
+      cli.print(rows);
+      return 0;
+    }
+    case 'simulate': {
+      const spec: Record<string, unknown> = {};
+      const map: [string, string][] = [['users', 'users'], ['items', 'items'], ['topics', 'topics'], ['rounds', 'rounds'], ['slate', 'slateSize'], ['retrain-every', 'retrainEvery'], ['drift', 'drift'], ['seed', 'seed'], ['new-items', 'newItemsPerRound']];
+      for (const [opt, key] of map) if (num(args, opt) !== undefined) spec[key] = num(args, opt);
+      if (args.options['policies']) spec['policies'] = parsePolicies(args.options['policies'] as string[]);
+      if (str(args, 'name')) spec['name'] = str(args, 'name');
+      const { id } = await cli.call('sim.start', spec as MethodInput<'sim.start'>);
+      cli.info(`simulation ${id} started`);
+      const detail = await followSimulation(cli, id);
+      const summary: Record<string, unknown> = {};
+      for (const [policy, rounds] of Object.entries(detail.metrics)) summary[policy] = rounds.at(-1) ?? null;
+      cli.print({ id: detail.id, status: detail.status, error: detail.error, lastRound: summary });
+      return detail.status === 'finished' ? 0 : 1;
+    }
+    case 'runs':
+      return runsCommand(cli, args);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function followSimulation(cli: Cli, id: string): Promise<MethodResult<'sim.get'>> {
+  for (;;) {
+    const detail = await cli.call('sim.get', { id });
+    if (detail.status !== 'running' && detail.status !== 'queued') return detail;
+    cli['progress'].update({ fraction: detail.progress, label: `simulation ${id}`, etaSeconds: null });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function runsCommand(cli: Cli, args: ParsedArgs): Promise<number> {
+  const [sub, ...rest] = args.positionals;
+  const out = str(args, 'out');
+  switch (sub) {
+    case 'list': {
+      const query: MethodInput<'runs.list'> = {};
+      if (args.options['status']) query.status = args.options['status'] as RunStatus[];
+      if (str(args, 'tag')) query.tag = str(args, 'tag')!;
+      if (str(args, 'text')) query.text = str(args, 'text')!;
+      cli.print(await cli.call('runs.list', query));
+      return 0;
+    }
+    case 'show':
+      cli.print(await cli.call('runs.get', { id: rest[0] ?? '' }));
+      return 0;
+    case 'export': {
+      const { json } = await cli.call('runs.export', { ids: rest });
+      if (out) writeFileSync(out, json);
+      else process.stdout.write(json + '\n');
+      return 0;
+    }
+    case 'csv': {
+      const { csv } = await cli.call('runs.exportCsv', { ids: rest });
+      if (out) writeFileSync(out, csv);
+      else process.stdout.write(csv);
+      return 0;
+    }
+    case 'import':
+      cli.print(await cli.call('runs.import', { json: readFileSync(rest[0] ?? '', 'utf8') }));
+      return 0;
+    case 'delete':
+      cli.print(await cli.call('runs.delete', { ids: rest }));
+      return 0;
+    case 'rename':
+      cli.print(await cli.call('runs.update', { id: rest[0] ?? '', name: rest.slice(1).join(' ') }));
+      return 0;
+    default:
+      throw new UsageError('runs needs one of: list, show, export, csv, import, delete, rename');
+  }
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    process.exit(command ? 0 : 2);
+  }
+  try {
+    process.exitCode = await runCommand(command, rest);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`error: ${message}`);
+    if (err instanceof UsageError) console.error('run with --help for usage');
+    process.exitCode = 2;
+  }
+}
+
+void main();

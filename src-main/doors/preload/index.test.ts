@@ -1,0 +1,42 @@
+import { describe, expect, it, vi } from 'vitest';
+
+// The preload runs inside Electron's sandbox; here `electron` is replaced by a recorder so the test
+// sees exactly what the page would get through contextBridge.
+const exposed: Record<string, unknown> = {};
+const invoke = vi.fn();
+const listeners = new Map<string, (...args: unknown[]) => void>();
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
+  ipcRenderer: {
+    invoke: (...args: unknown[]) => invoke(...args),
+    on: (channel: string, fn: (...args: unknown[]) => void) => listeners.set(channel, fn),
+    removeListener: (channel: string) => listeners.delete(channel),
+  },
+}));
+
+describe('preload bridge', async () => {
+  await import('./index');
+  const api = exposed['api'] as { call(m: string, i: unknown): Promise<unknown>; onEvent(cb: (e: unknown) => void): () => void };
+
+  it('exposes only call and onEvent, never ipcRenderer itself', () => {
+    expect(Object.keys(exposed)).toEqual(['api']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'onEvent']);
+  });
+
+  it('unwraps results and turns error replies into Errors with the service message', async () => {
+    invoke.mockResolvedValueOnce({ ok: true, value: [1, 2] });
+    await expect(api.call('runs.list', {})).resolves.toEqual([1, 2]);
+    expect(invoke).toHaveBeenLastCalledWith('studio:call', 'runs.list', {});
+    invoke.mockResolvedValueOnce({ ok: false, error: { error: 'train.batchSize: must be >= 1', code: 'bad-request' } });
+    await expect(api.call('runs.start', {})).rejects.toThrow('train.batchSize: must be >= 1');
+  });
+
+  it('delivers events without the IPC event object and unsubscribes', () => {
+    const got: unknown[] = [];
+    const stop = api.onEvent((e) => got.push(e));
+    listeners.get('studio:event')!({ sender: 'secret' }, { type: 'run-status' });
+    expect(got).toEqual([{ type: 'run-status' }]);
+    stop();
+    expect(listeners.has('studio:event')).toBe(false);
+  });
+});

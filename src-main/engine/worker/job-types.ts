@@ -1,0 +1,62 @@
+/**
+ * Payloads and events of the engine jobs the service starts in a worker. Plain JSON only.
+ */
+import type { DatasetDescription, MetricValues, SimulationRoundMetrics, SimulationSpec, StartRunInput } from '../../service/contract';
+
+export interface TrainJobPayload {
+  runId: string;
+  input: StartRunInput;
+  /** Folder of this run's files (checkpoints, model). */
+  runDir: string;
+  /** Preprocessed-dataset cache folder. */
+  cacheDir: string;
+  /** Checkpoint to resume from, or null for a fresh start. */
+  resumeFrom: string | null;
+}
+
+/** Events a training job sends, in order: dataset, started, (progress|eval|checkpoint)*, artifact*, finished. */
+export type TrainJobEvent =
+  | { type: 'preparing'; fraction: number; message: string }
+  | { type: 'dataset'; description: DatasetDescription }
+  | { type: 'started'; backend: string; detail: string; paramCount: number; totalSteps: number }
+  | {
+      type: 'progress';
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      samplesSeen: number;
+      samplesPerSec: number;
+      loss: number;
+      lr: number;
+      etaSeconds: number | null;
+      wallTime: number;
+    }
+  | { type: 'eval'; step: number; samplesSeen: number; split: 'valid' | 'test'; metrics: MetricValues; wallTime: number }
+  | { type: 'checkpoint'; step: number; path: string; bytes: number }
+  | { type: 'artifact'; kind: 'model'; path: string; bytes: number; step: number };
+
+export interface TrainJobResult {
+  status: 'finished' | 'cancelled';
+  step: number;
+  samplesSeen: number;
+  wallTime: number;
+  valid: MetricValues | null;
+  test: MetricValues | null;
+}
+
+export interface SimulationJobPayload {
+  simId: string;
+  spec: SimulationSpec;
+  /** Labels of the policies, in spec order (the store keys rounds by them). */
+  labels: string[];
+}
+
+export type SimulationJobEvent = {
+  type: 'round';
+  policy: string;
+  round: number;
+  rounds: number;
+  metrics: SimulationRoundMetrics;
+  trackedTopicShares: number[] | null;
+  progress: number;
+};

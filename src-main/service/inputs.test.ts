@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseStartRunInput, parseRunQuery, parseProjectionInput, parseRecommendInput, parseUpdateRun, parseIdInput } from './inputs';
+import { ApiError } from './validate';
+
+const valid = {
+  model: { kind: 'dlrm', preset: 'criteo-kaggle', embeddingDim: 16, bottomMlp: '13-512-256-64-16', topMlp: '512-256-1', interaction: 'dot', hashSize: 100000 },
+  optimizer: { dense: 'sgd', sparse: 'sgd', learningRate: 0.1, warmupSteps: 0, decay: 'none' },
+  dataset: { kind: 'synthetic', rows: 100000, seed: 1 },
+  train: { batchSize: 128, epochs: 1, evalEvery: 100, seed: 1, maxBadRowShare: 0.01, checkpointEvery: 0 },
+};
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    return (err as ApiError).field;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('service input validation', () => {
+  it('accepts a complete start-run input and keeps its values', () => {
+    const parsed = parseStartRunInput(valid);
+    expect(parsed.model.bottomMlp).toBe('13-512-256-64-16');
+    expect(parsed.train.batchSize).toBe(128);
+    expect(parsed.dataset).toEqual({ kind: 'synthetic', rows: 100000, seed: 1 });
+  });
+
+  it('names the offending field of a bad start-run input', () => {
+    expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, batchSize: 0 } }))).toBe('train.batchSize');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, model: { ...valid.model, bottomMlp: '13-abc' } }))).toBe('model.bottomMlp');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, optimizer: { ...valid.optimizer, dense: 'lbfgs' } }))).toBe('optimizer.dense');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, dataset: { kind: 'file' } }))).toBe('dataset.path');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, dataset: { kind: 'file', path: 'a\0b' } }))).toBe('dataset.path');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, surprise: 1 }))).toBe('surprise');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, lr: 1 } }))).toBe('train.lr');
+    expect(fieldOf(() => parseStartRunInput(null))).toBe('input');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, epochs: Number.NaN } }))).toBe('train.epochs');
+  });
+
+  it('refuses ids that could reach the file system or SQL', () => {
+    expect(parseIdInput({ id: 'a1B2-c_3' })).toEqual({ id: 'a1B2-c_3' });
+    expect(fieldOf(() => parseIdInput({ id: '../../etc' }))).toBe('id');
+    expect(fieldOf(() => parseIdInput({ id: "x' OR 1=1" }))).toBe('id');
+    expect(fieldOf(() => parseIdInput({ id: '' }))).toBe('id');
+  });
+
+  it('validates queries, updates and explore inputs', () => {
+    expect(parseRunQuery(undefined)).toEqual({});
+    expect(parseRunQuery({ status: ['running'], limit: 5 })).toEqual({ status: ['running'], limit: 5 });
+    expect(fieldOf(() => parseRunQuery({ status: ['sleeping'] }))).toBe('status[0]');
+    expect(fieldOf(() => parseUpdateRun({ id: 'a', name: '' }))).toBe('name');
+    expect(parseProjectionInput({ runId: 'r', table: 3, method: 'umap' })).toMatchObject({ dims: 2, maxPoints: 5000 });
+    expect(fieldOf(() => parseProjectionInput({ runId: 'r', table: 26, method: 'pca' }))).toBe('table');
+    expect(fieldOf(() => parseRecommendInput({ runId: 'r', itemFeature: 2, edits: { C99: 'x' } }))).toBe('edits.C99');
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * Training runs: start (queued, one at a time by default), follow (events -> store + UI), cancel,
+ * resume from the last checkpoint, and the tracker's list/get/update/delete/export/import methods.
+ */
+import { randomBytes } from 'node:crypto';
+import type { MetricPoint } from '../store';
+import type { ModelSpec, RunSummary, StartRunInput } from './contract';
+import type { MethodHandlers, ServiceContext } from './context';
+import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from '../engine/worker/job-types';
+import { JobError, type JobHandle } from './jobs';
+import { ApiError, array, id as parseId, integer, object, onlyKeys, string } from './validate';
+import {
+  parseIdInput,
+  parseIdsInput,
+  parseModelSpec,
+  parseRunQuery,
+  parseStartRunInput,
+  parseUpdateRun,
+} from './inputs';
+
+/** Metric points are written in batches: at most this often (ms) while a run streams progress. */
+const FLUSH_INTERVAL_MS = 1000;
+
+interface ActiveRun {
+  handle: JobHandle<TrainJobResult>;
+  pending: MetricPoint[];
+  lastFlush: number;
+  progress: number;
+}
+
+interface QueuedRun {
+  id: string;
+  input: StartRunInput;
+  resumeFrom: string | null;
+}
+
+export class RunManager {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly queue: QueuedRun[] = [];
+  private readonly maxConcurrent: number;
+  private closing = false;
+
+  constructor(private readonly ctx: ServiceContext) {
+    const fromEnv = Number(process.env['DLRM_STUDIO_MAX_CONCURRENT_RUNS'] ?? '1');
+    this.maxConcurrent = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1;
+  }
+
+  start(input: StartRunInput): string {
+    const id = this.ctx.store.createRun(input, { name: input.name ?? defaultRunName(input) });
+    this.ctx.store.ensureRunFolder(id);
+    this.enqueue({ id, input, resumeFrom: null });
+    return id;
+  }
+
+  resume(id: string): string {
+    if (this.active.has(id) || this.queue.some((q) => q.id === id)) {
+      throw new ApiError(`run ${id} is already running or queued`, 'conflict');
+    }
+    const info = this.ctx.store.prepareResume(id);
+    this.enqueue({ id, input: info.config, resumeFrom: info.lastCheckpointPath });
+    return id;
+  }
+
+  cancel(id: string): void {
+    const queued = this.queue.findIndex((q) => q.id === id);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.ctx.store.markRunEnded(id, 'cancelled', null);
+      this.ctx.emit({ type: 'run-status', runId: id, status: 'cancelled', error: null });
+      return;
+    }
+    const run = this.active.get(id);
+    if (!run) throw new ApiError(`run ${id} is not running`, 'conflict');
+    run.handle.cancel();
+  }
+
+  isBusy(id: string): boolean {
+    return this.active.has(id) || this.queue.some((q) => q.id === id);
+  }
+
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.queue.length = 0;
+    const waits = [...this.active.values()].map(async (run) => {
+      run.handle.cancel();
+      const timeout = new Promise<void>((r) => setTimeout(r, 10_000));
+      await Promise.race([run.handle.done.catch(() => undefined), timeout]);
+      await run.handle.terminate();
+    });
+    await Promise.all(waits);
+  }
+
+  private enqueue(job: QueuedRun): void {
+    this.queue.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closing && this.active.size < this.maxConcurrent && this.queue.length > 0) {
+      this.launch(this.queue.shift()!);
+    }
+  }
+
+  private launch(job: QueuedRun): void {
+    const { id } = job;
+    const payload: TrainJobPayload = {
+      runId: id,
+      input: job.input,
+      runDir: this.ctx.store.runFolder(id),
+      cacheDir: this.ctx.cacheDir,
+      resumeFrom: job.resumeFrom,
+    };
+    const run: ActiveRun = {
+      handle: this.ctx.jobs.start<TrainJobResult>({ kind: 'train', payload }, (event) => this.onEvent(id, run, event as TrainJobEvent)),
+      pending: [],
+      lastFlush: Date.now(),
+      progress: 0,
+    };
+    this.active.set(id, run);
+    run.handle.done
+      .then((result) => {
+        this.flush(id, run);
+        if (result.status === 'finished') {
+          if (result.test) {
+            this.ctx.store.appendMetricValues(id, 'test', result.test, { step: result.step, samples: result.samplesSeen, wallTime: result.wallTime });
+          }
+          this.ctx.store.setRunProgress(id, 1);
+          this.end(id, 'finished', null);
+        } else {
+          this.end(id, 'cancelled', null);
+        }
+      })
+      .catch((err: unknown) => {
+        this.flush(id, run);
+        const cancelled = err instanceof JobError && err.cancelled;
+        this.end(id, cancelled ? 'cancelled' : 'failed', cancelled ? null : err instanceof Error ? err.message : String(err));
+      })
+      .finally(() => {
+        this.active.delete(id);
+        this.pump();
+      });
+  }
+
+  private end(id: string, status: 'finished' | 'failed' | 'cancelled', error: string | null): void {
+    try {
+      this.ctx.store.markRunEnded(id, status, error);
+    } catch {
+      // The run may have been deleted meanwhile; nothing left to record.
+    }
+    this.ctx.emit({ type: 'run-status', runId: id, status, error });
+  }
+
+  private onEvent(id: string, run: ActiveRun, event: TrainJobEvent): void {
+    const store = this.ctx.store;
+    switch (event.type) {
+      case 'preparing':
+        this.ctx.emit({ type: 'job-progress', jobId: id, fraction: event.fraction, message: event.message });
+        break;
+      case 'dataset':
+        store.setRunDataset(id, event.description);
+        break;
+      case 'started':
+        store.markRunStarted(id, { backend: event.backend, backendDetail: event.detail, paramCount: event.paramCount });
+        this.ctx.emit({ type: 'run-status', runId: id, status: 'running', error: null });
+        break;
+      case 'progress': {
+        run.progress = event.totalSteps > 0 ? event.step / event.totalSteps : 0;
+        const at = { step: event.step, samples: event.samplesSeen, wallTime: event.wallTime };
+        run.pending.push({ name: 'train/loss', ...at, value: event.loss }, { name: 'train/samples_per_sec', ...at, value: event.samplesPerSec }, { name: 'train/lr', ...at, value: event.lr });
+        if (Date.now() - run.lastFlush >= FLUSH_INTERVAL_MS) this.flush(id, run);
+        this.ctx.emit({
+          type: 'run-progress',
+          runId: id,
+          step: event.step,
+          totalSteps: event.totalSteps,
+          epoch: event.epoch,
+          samplesSeen: event.samplesSeen,
+          samplesPerSec: event.samplesPerSec,
+          loss: event.loss,
+          etaSeconds: event.etaSeconds,
+        });
+        break;
+      }
+      case 'eval':
+        this.flush(id, run);
+        store.appendMetricValues(id, event.split, event.metrics, { step: event.step, samples: event.samplesSeen, wallTime: event.wallTime });
+        if (event.split === 'valid') this.ctx.emit({ type: 'run-eval', runId: id, step: event.step, metrics: event.metrics });
+        break;
+      case 'checkpoint':
+        this.flush(id, run);
+        store.addArtifact(id, { kind: 'checkpoint', path: event.path, bytes: event.bytes, step: event.step });
+        break;
+      case 'artifact':
+        store.addArtifact(id, { kind: event.kind, path: event.path, bytes: event.bytes, step: event.step });
+        break;
+    }
+  }
+
+  private flush(id: string, run: ActiveRun): void {
+    run.lastFlush = Date.now();
+    if (run.pending.length === 0) return;
+    const points = run.pending;
+    run.pending = [];
+    try {
+      this.ctx.store.appendMetrics(id, points, run.progress);
+    } catch {
+      // Deleted while running: the worker is being cancelled; drop the points.
+    }
+  }
+}
+
+function defaultRunName(input: StartRunInput): string {
+  const model = input.model.preset ?? input.model.kind;
+  const data =
+    input.dataset.kind === 'synthetic'
+      ? `synthetic ${formatCount(input.dataset.rows)}`
+      : input.dataset.kind === 'file'
+        ? baseName(input.dataset.path)
+        : baseName(input.dataset.train);
+  return `${model} · ${data} · ${randomBytes(2).toString('hex')}`;
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+function formatCount(n: number): string {
+  return n >= 1_000_000 ? `${+(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${+(n / 1000).toFixed(1)}k` : String(n);
+}
+
+export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHandlers {
+  const store = ctx.store;
+  const summary = (id: string): RunSummary => store.listRuns({}).find((r) => r.id === id) ?? store.getRun(id);
+  return {
+    'runs.list': (input) => store.listRuns(parseRunQuery(input)),
+    'runs.get': (input) => store.getRun(parseIdInput(input).id),
+    'runs.metrics': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['ids', 'names', 'maxPoints']);
+      const ids = array(o['ids'], 'ids', (v, f) => parseId(v, f), { min: 1, max: 1000 });
+      const query: { ids: string[]; names?: string[]; maxPoints?: number } = { ids };
+      if (o['names'] !== undefined) query.names = array(o['names'], 'names', (v, f) => string(v, f, { min: 1, max: 100 }), { max: 100 });
+      query.maxPoints = o['maxPoints'] === undefined ? 1000 : integer(o['maxPoints'], 'maxPoints', 2, 100_000);
+      return store.getMetrics(query);
+    },
+    'runs.start': (input) => ({ id: manager.start(parseStartRunInput(input)) }),
+    'runs.cancel': (input) => {
+      manager.cancel(parseIdInput(input).id);
+      return { ok: true };
+    },
+    'runs.resume': (input) => ({ id: manager.resume(parseIdInput(input).id) }),
+    'runs.update': (input) => {
+      const { id, ...changes } = parseUpdateRun(input);
+      store.updateRun(id, changes);
+      return summary(id);
+    },
+    'runs.delete': (input) => {
+      const { ids } = parseIdsInput(input);
+      const busy = ids.filter((id) => manager.isBusy(id));
+      if (busy.length > 0) throw new ApiError(`cancel these runs before deleting them: ${busy.join(', ')}`, 'conflict', 'ids');
+      return { deleted: store.deleteRuns(ids) };
+    },
+    'runs.export': (input) => ({ json: store.exportRunsJson(parseIdsInput(input).ids) }),
+    'runs.exportCsv': (input) => ({ csv: store.exportMetricsCsv(parseIdsInput(input).ids) }),
+    'runs.import': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['json']);
+      const json = string(o['json'], 'json', { min: 2, max: 60 * 1024 * 1024 });
+      return { ids: store.importRuns(json).ids };
+    },
+    'runs.compareModels': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['base', 'models']);
+      const base = parseStartRunInput(o['base']);
+      const models: ModelSpec[] = array(o['models'], 'models', (v, f) => parseModelSpec(v, f), { min: 1, max: 10 });
+      const group = `cmp-${randomBytes(4).toString('hex')}`;
+      const ids = models.map((model) =>
+        manager.start({
+          ...base,
+          model,
+          group,
+          name: `${model.preset ?? model.kind} (${group})`,
+          tags: [...(base.tags ?? []), 'compare'],
+        }),
+      );
+      return { group, ids };
+    },
+  };
+}

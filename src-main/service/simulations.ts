@@ -1,0 +1,95 @@
+/**
+ * Closed-loop simulations: validated at the boundary by the engine's own validator, run in a worker,
+ * each round stored as it completes so the UI can plot curves live, rerunnable to identical numbers.
+ */
+import { simulationPolicyLabels } from '../store';
+import type { SimulationSpec } from './contract';
+import type { MethodHandlers, ServiceContext } from './context';
+import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
+import { validateSimulationSpec } from '../engine/sim';
+import { JobError, type JobHandle } from './jobs';
+import { ApiError, badRequest, empty } from './validate';
+import { parseIdInput } from './inputs';
+
+export class SimulationManager {
+  private readonly active = new Map<string, JobHandle<unknown>>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  start(spec: SimulationSpec): string {
+    const store = this.ctx.store;
+    const id = store.createSimulation(spec);
+    const payload: SimulationJobPayload = { simId: id, spec, labels: simulationPolicyLabels(spec) };
+    store.setSimulationStatus(id, 'running');
+    this.ctx.emit({ type: 'sim-status', simId: id, status: 'running', error: null });
+    const handle = this.ctx.jobs.start<unknown>({ kind: 'simulate', payload }, (raw) => {
+      const event = raw as SimulationJobEvent;
+      if (event.type !== 'round') return;
+      store.appendSimulationRounds(id, [{ policy: event.policy, metrics: event.metrics, trackedTopicShares: event.trackedTopicShares ?? undefined }], event.progress);
+      this.ctx.emit({ type: 'sim-progress', simId: id, round: event.round, rounds: event.rounds, policy: event.policy });
+    });
+    this.active.set(id, handle);
+    handle.done
+      .then(() => this.end(id, 'finished', null))
+      .catch((err: unknown) => {
+        const cancelled = err instanceof JobError && err.cancelled;
+        this.end(id, cancelled ? 'cancelled' : 'failed', cancelled ? null : err instanceof Error ? err.message : String(err));
+      })
+      .finally(() => this.active.delete(id));
+    return id;
+  }
+
+  cancel(id: string): void {
+    const handle = this.active.get(id);
+    if (!handle) throw new ApiError(`simulation ${id} is not running`, 'conflict');
+    handle.cancel();
+  }
+
+  isRunning(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.active.values()].map((h) => h.terminate()));
+  }
+
+  private end(id: string, status: 'finished' | 'failed' | 'cancelled', error: string | null): void {
+    try {
+      if (status === 'finished') this.ctx.store.setSimulationProgress(id, 1);
+      this.ctx.store.setSimulationStatus(id, status, error);
+    } catch {
+      // Deleted meanwhile.
+    }
+    this.ctx.emit({ type: 'sim-status', simId: id, status, error });
+  }
+}
+
+export function simulationMethods(ctx: ServiceContext, manager: SimulationManager): MethodHandlers {
+  return {
+    'sim.start': (input) => {
+      let spec: SimulationSpec;
+      try {
+        spec = validateSimulationSpec(input);
+      } catch (err) {
+        const e = err as Error & { field?: string };
+        throw badRequest(e.field ?? 'spec', e.message);
+      }
+      return { id: manager.start(spec) };
+    },
+    'sim.cancel': (input) => {
+      manager.cancel(parseIdInput(input).id);
+      return { ok: true };
+    },
+    'sim.list': (input) => {
+      empty(input);
+      return ctx.store.listSimulations();
+    },
+    'sim.get': (input) => ctx.store.getSimulation(parseIdInput(input).id),
+    'sim.delete': (input) => {
+      const { id } = parseIdInput(input);
+      if (manager.isRunning(id)) throw new ApiError(`cancel simulation ${id} before deleting it`, 'conflict');
+      if (!ctx.store.deleteSimulation(id)) throw new ApiError(`no simulation with id ${id}`, 'not-found');
+      return { ok: true };
+    },
+  };
+}
