@@ -1,0 +1,280 @@
+/**
+ * Preprocessing as the reference (facebookresearch/dlrm, Kaggle path) does it:
+ * - dense: log(max(x, 0) + 1), missing -> 0;
+ * - categorical, 'hash': hex value as an unsigned integer modulo the table size, missing -> 0
+ *   (0 before the modulo, so it shares row 0 with values that are multiples of the table size);
+ * - categorical, 'vocab': each value seen at least `minCount` times gets its own row 1..k (most
+ *   frequent first; ties by value); missing and rare values share row 0. At most hashSize rows per
+ *   table: beyond that the least frequent values go to row 0 as well.
+ */
+import { DatasetError } from './errors';
+import { MISSING_CATEGORY } from './parse';
+import type { RawRow } from './parse';
+import { NUM_CATEGORICAL, NUM_DENSE } from './types';
+
+export type CategoricalEncoding = 'hash' | 'vocab';
+
+export interface PreprocessConfig {
+  categorical: CategoricalEncoding;
+  /** Rows per table for hashing; the cap on rows per table for a vocabulary. */
+  hashSize: number;
+  /** Vocabulary only: values seen fewer times go to row 0. */
+  minCount: number;
+}
+
+/** JSON form of a preprocessor, saved with a model so new rows can be scored the same way. */
+export interface PreprocessingState {
+  categorical: CategoricalEncoding;
+  hashSize: number;
+  minCount: number;
+  /** Vocabulary only: per feature, the hex values of table rows 1..k in row order. */
+  vocabulary: string[][] | null;
+}
+
+const LOG_TABLE_SIZE = 1 << 16;
+/** log(x + 1) for integers 0 <= x < LOG_TABLE_SIZE, rounded to float32 as the dense block stores it. */
+const LOG_TABLE = Float32Array.from({ length: LOG_TABLE_SIZE }, (_, x) => Math.log(x + 1));
+
+/** log(max(x, 0) + 1) of a raw integer, 0 when missing (NaN). */
+export function denseValue(raw: number): number {
+  return raw > 0 ? Math.log(raw + 1) : 0;
+}
+
+/** Row of a raw category value under hashing: value mod hashSize, missing -> 0. */
+export function hashedRow(raw: number, hashSize: number): number {
+  return raw < 0 ? 0 : raw % hashSize;
+}
+
+/** Formats a raw category value as the 8 hex digits Criteo writes. */
+export function categoryHex(raw: number): string {
+  return raw.toString(16).padStart(8, '0');
+}
+
+/**
+ * Open-addressing hash map from unsigned 32-bit keys to non-zero int32 values, in typed arrays
+ * (a JS Map of millions of entries costs ~10x the memory). Value 0 marks an empty slot.
+ */
+export class U32Map {
+  private keys: Uint32Array;
+  private values: Int32Array;
+  private mask: number;
+  private shift: number;
+  size = 0;
+
+  constructor(initialCapacity = 1024) {
+    let capacity = 16;
+    while (capacity < initialCapacity * 2) capacity *= 2;
+    this.keys = new Uint32Array(capacity);
+    this.values = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
+  }
+
+  private slot(key: number): number {
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    while (this.values[i] !== 0 && this.keys[i] !== key) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  /** Value of key, 0 when absent. */
+  get(key: number): number {
+    return this.values[this.slot(key)];
+  }
+
+  /** Adds delta (the result must stay non-zero) to the value of key (0 when absent). */
+  add(key: number, delta: number): void {
+    const i = this.slot(key);
+    if (this.values[i] === 0) {
+      this.keys[i] = key;
+      this.values[i] = delta;
+      this.size++;
+      if (this.size * 2 > this.keys.length) this.grow();
+    } else {
+      this.values[i] += delta;
+    }
+  }
+
+  /** Sets a non-zero value. */
+  set(key: number, value: number): void {
+    const i = this.slot(key);
+    if (this.values[i] === 0) {
+      this.keys[i] = key;
+      this.values[i] = value;
+      this.size++;
+      if (this.size * 2 > this.keys.length) this.grow();
+    } else {
+      this.values[i] = value;
+    }
+  }
+
+  /** Calls fn for every entry (unspecified order). */
+  forEach(fn: (key: number, value: number) => void): void {
+    for (let i = 0; i < this.keys.length; i++) if (this.values[i] !== 0) fn(this.keys[i], this.values[i]);
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const capacity = oldKeys.length * 2;
+    this.keys = new Uint32Array(capacity);
+    this.values = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
+    for (let i = 0; i < oldKeys.length; i++) {
+      if (oldValues[i] !== 0) {
+        const j = this.slot(oldKeys[i]);
+        this.keys[j] = oldKeys[i];
+        this.values[j] = oldValues[i];
+      }
+    }
+  }
+}
+
+/** Per-feature vocabularies: raw value -> table row (0 = missing or rare). */
+export class Vocabulary {
+  /** [F] raw values of rows 1..k of each table, in row order. */
+  readonly valuesByRow: Uint32Array[];
+  private readonly lookup: U32Map[];
+
+  constructor(valuesByRow: Uint32Array[], readonly minCount: number) {
+    if (valuesByRow.length !== NUM_CATEGORICAL) throw new DatasetError(`a vocabulary needs ${NUM_CATEGORICAL} features, got ${valuesByRow.length}`);
+    this.valuesByRow = valuesByRow;
+    this.lookup = valuesByRow.map((values) => {
+      const map = new U32Map(values.length);
+      for (let r = 0; r < values.length; r++) map.set(values[r], r + 1);
+      return map;
+    });
+  }
+
+  /** Table row of a raw value of a feature: 1..k when kept, 0 when missing or rare. */
+  row(feature: number, raw: number): number {
+    return raw < 0 ? 0 : this.lookup[feature].get(raw);
+  }
+
+  /** Rows of each table: kept values + 1 (row 0). */
+  tableSizes(): number[] {
+    return this.valuesByRow.map((values) => values.length + 1);
+  }
+}
+
+/** Counts raw values per feature (first pass of vocabulary building). */
+export class VocabularyCounter {
+  readonly counts: U32Map[] = Array.from({ length: NUM_CATEGORICAL }, () => new U32Map(4096));
+
+  add(row: RawRow): void {
+    const categorical = row.categorical;
+    for (let f = 0; f < NUM_CATEGORICAL; f++) {
+      const raw = categorical[f];
+      if (raw !== MISSING_CATEGORY) this.counts[f].add(raw, 1);
+    }
+  }
+
+  /** Keeps values with count >= minCount, at most maxRows - 1 per feature, most frequent first. */
+  build(minCount: number, maxRows: number): Vocabulary {
+    const valuesByRow = this.counts.map((map) => {
+      const keys: number[] = [];
+      const counts: number[] = [];
+      map.forEach((key, count) => {
+        if (count >= minCount) {
+          keys.push(key);
+          counts.push(count);
+        }
+      });
+      const order = keys.map((_, i) => i);
+      order.sort((a, b) => counts[b] - counts[a] || keys[a] - keys[b]);
+      const kept = Math.min(order.length, Math.max(0, maxRows - 1));
+      const values = new Uint32Array(kept);
+      for (let r = 0; r < kept; r++) values[r] = keys[order[r]];
+      return values;
+    });
+    return new Vocabulary(valuesByRow, minCount);
+  }
+}
+
+/** Maps raw rows to preprocessed values (dense log transform, categorical table rows). */
+export class Preprocessor {
+  /** Rows of each of the F tables. */
+  readonly tableSizes: number[];
+
+  constructor(readonly config: PreprocessConfig, readonly vocabulary: Vocabulary | null = null) {
+    if (!Number.isInteger(config.hashSize) || config.hashSize < 1 || config.hashSize > 2 ** 31 - 1) {
+      throw new DatasetError(`hashSize must be an integer from 1 to 2^31-1, got ${config.hashSize}`, { field: 'hashSize' });
+    }
+    if (config.categorical === 'vocab' && vocabulary === null) throw new DatasetError('a vocabulary preprocessor needs a vocabulary');
+    this.tableSizes = vocabulary ? vocabulary.tableSizes() : new Array<number>(NUM_CATEGORICAL).fill(config.hashSize);
+  }
+
+  /** Table row of a raw category value (MISSING_CATEGORY for missing). */
+  categoryRow(feature: number, raw: number): number {
+    return this.vocabulary ? this.vocabulary.row(feature, raw) : hashedRow(raw, this.config.hashSize);
+  }
+
+  /** Writes row `index` of the [N, I] dense and [N, F] categorical blocks. */
+  apply(row: RawRow, index: number, dense: Float32Array, categorical: Int32Array): void {
+    const rawDense = row.dense;
+    const denseBase = index * NUM_DENSE;
+    for (let i = 0; i < NUM_DENSE; i++) {
+      const x = rawDense[i];
+      // most Criteo integers are small: a table of log(x + 1) saves the Math.log (same float32 result)
+      dense[denseBase + i] = x > 0 ? (x < LOG_TABLE_SIZE ? LOG_TABLE[x] : Math.log(x + 1)) : 0;
+    }
+    const rawCategorical = row.categorical;
+    const categoricalBase = index * NUM_CATEGORICAL;
+    if (this.vocabulary) {
+      for (let f = 0; f < NUM_CATEGORICAL; f++) categorical[categoricalBase + f] = this.vocabulary.row(f, rawCategorical[f]);
+    } else {
+      const size = this.config.hashSize;
+      for (let f = 0; f < NUM_CATEGORICAL; f++) {
+        const raw = rawCategorical[f];
+        // raw - floor(raw / size) * size equals raw % size for integers below 2^53, and is faster
+        categorical[categoricalBase + f] = raw < 0 ? 0 : raw - Math.floor(raw / size) * size;
+      }
+    }
+  }
+
+  toJSON(): PreprocessingState {
+    return {
+      categorical: this.config.categorical,
+      hashSize: this.config.hashSize,
+      minCount: this.config.minCount,
+      vocabulary: this.vocabulary ? this.vocabulary.valuesByRow.map((values) => Array.from(values, categoryHex)) : null,
+    };
+  }
+
+  static fromJSON(state: PreprocessingState): Preprocessor {
+    const config: PreprocessConfig = { categorical: state.categorical, hashSize: state.hashSize, minCount: state.minCount };
+    if (state.categorical === 'vocab') {
+      if (!state.vocabulary) throw new DatasetError('preprocessing state of a vocabulary encoding lacks its vocabulary');
+      const values = state.vocabulary.map((hexes) => Uint32Array.from(hexes, (hex) => parseInt(hex, 16)));
+      return new Preprocessor(config, new Vocabulary(values, state.minCount));
+    }
+    return new Preprocessor(config, null);
+  }
+}
+
+/** One edited field after preprocessing. */
+export type PreprocessedField = { kind: 'dense'; index: number; value: number } | { kind: 'categorical'; index: number; row: number };
+
+/**
+ * Preprocesses one field given as text, e.g. an edit in the explore views: "I5" = "260" (or "260.0"
+ * or "" for missing) -> log(261); "C3" = "68fd1e64" (or "" for missing) -> its table row.
+ * Throws DatasetError naming the field for an unknown name or a malformed value.
+ */
+export function preprocessFieldText(preprocessor: Preprocessor, field: string, text: string): PreprocessedField {
+  const denseMatch = /^I([1-9]|1[0-3])$/.exec(field);
+  const value = text.trim();
+  if (denseMatch) {
+    const index = Number(denseMatch[1]) - 1;
+    if (value === '') return { kind: 'dense', index, value: 0 };
+    if (!/^[+-]?[0-9]+(\.0*)?$/.test(value)) throw new DatasetError(`${field} must be an integer, got "${text}"`, { field });
+    return { kind: 'dense', index, value: Math.fround(denseValue(parseFloat(value))) };
+  }
+  const categoricalMatch = /^C([1-9]|1[0-9]|2[0-6])$/.exec(field);
+  if (categoricalMatch) {
+    const index = Number(categoricalMatch[1]) - 1;
+    if (value === '') return { kind: 'categorical', index, row: preprocessor.categoryRow(index, MISSING_CATEGORY) };
+    if (!/^[0-9a-fA-F]{1,8}$/.test(value)) throw new DatasetError(`${field} must be 1 to 8 hexadecimal digits, got "${text}"`, { field });
+    return { kind: 'categorical', index, row: preprocessor.categoryRow(index, parseInt(value, 16)) };
+  }
+  throw new DatasetError(`unknown field "${field}"; expected I1..I13 or C1..C26`, { field });
+}
