@@ -6,9 +6,9 @@ import { simulationPolicyLabels } from '../store';
 import type { SimulationSpec } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
-import { validateSimulationSpec } from '../engine/sim';
+import { DEFAULT_SIMULATION, validateSimulationSpec } from '../engine/sim';
 import { JobError, type JobHandle } from './jobs';
-import { ApiError, badRequest, empty } from './validate';
+import { ApiError, badRequest, empty, object } from './validate';
 import { parseIdInput } from './inputs';
 
 export class SimulationManager {
@@ -69,7 +69,8 @@ export function simulationMethods(ctx: ServiceContext, manager: SimulationManage
     'sim.start': (input) => {
       let spec: SimulationSpec;
       try {
-        spec = validateSimulationSpec(input);
+        // Fields the caller leaves out take the engine's defaults (the CLI and the UI send partial specs).
+        spec = validateSimulationSpec({ ...DEFAULT_SIMULATION, ...object(input) });
       } catch (err) {
         const e = err as Error & { field?: string };
         throw badRequest(e.field ?? 'spec', e.message);

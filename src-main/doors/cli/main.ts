@@ -302,7 +302,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       for (const [opt, key] of map) if (num(args, opt) !== undefined) spec[key] = num(args, opt);
       if (args.options['policies']) spec['policies'] = parsePolicies(args.options['policies'] as string[]);
       if (str(args, 'name')) spec['name'] = str(args, 'name');
-      const { id } = await cli.call('sim.start', spec as MethodInput<'sim.start'>);
+      const { id } = await cli.call('sim.start', spec as unknown as MethodInput<'sim.start'>);
       cli.info(`simulation ${id} started`);
       const detail = await followSimulation(cli, id);
       const summary: Record<string, unknown> = {};

@@ -1,0 +1,18 @@
+/**
+ * The jobs an engine worker can run, by kind. The service names the kind; nothing else dispatches.
+ */
+import type { JobHandler } from './protocol';
+import { trainJob } from './train-job';
+import { simulateJob } from './simulate-job';
+import { exploreJob } from './explore-job';
+import { benchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
+
+export const JOB_HANDLERS: Record<string, JobHandler> = {
+  train: trainJob,
+  simulate: simulateJob,
+  explore: exploreJob,
+  generate: generateJob,
+  bench: benchJob,
+  evaluate: evaluateJob,
+  predict: predictJob,
+};

@@ -1,0 +1,140 @@
+/**
+ * Jobs behind the CLI's tools: write a synthetic file, benchmark training, evaluate a trained run
+ * and score a file with it. Each runs in a worker so the app stays responsive.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { prepareDataset, prepareScoringFile, writeSyntheticTsv, type PreprocessingState } from '../data';
+import { computeMetrics, loadModel, predictBatches, runBench } from '../train';
+import { initBackend } from '../backend';
+import type { BackendName, BenchRow, DatasetSpec, EvaluateResult, GenerateResult } from '../../service/contract';
+import type { JobContext } from './protocol';
+import { RUN_FILES } from './train-job';
+
+export interface GeneratePayload {
+  path: string;
+  rows: number;
+  seed: number;
+}
+
+export async function generateJob(raw: unknown, ctx: JobContext): Promise<GenerateResult> {
+  const p = raw as GeneratePayload;
+  const summary = await writeSyntheticTsv(p.path, p.rows, p.seed, { signal: ctx.signal });
+  return { path: p.path, rows: summary.rows, bytes: summary.bytes, clickRate: summary.clickRate, bayesAuc: summary.bayesAuc };
+}
+
+export interface BenchPayload {
+  batchSizes: number[];
+  seconds: number;
+  presets: string[];
+  backend?: BackendName;
+  compareTorch: boolean;
+  /** Where ../shared/peer/torch_dlrm.py is, when compareTorch. */
+  torchScript: string;
+}
+
+export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[]> {
+  const p = raw as BenchPayload;
+  const rows: BenchRow[] = [];
+  for (const preset of p.presets) {
+    if (preset !== 'criteo-kaggle') throw new Error(`the CPU benchmark covers the criteo-kaggle preset; got "${preset}"`);
+    const result = await runBench({
+      batchSizes: p.batchSizes,
+      seconds: p.seconds,
+      rowsPerTable: 100_000,
+      ...(p.backend ? { backend: p.backend } : {}),
+      torchScript: p.compareTorch ? p.torchScript : false,
+      log: (line) => ctx.emit({ type: 'log', line }),
+    });
+    for (const row of result.rows) {
+      rows.push({
+        preset,
+        batchSize: row.batchSize,
+        backend: result.backend,
+        samplesPerSec: row.samplesPerSec,
+        peakRssBytes: result.peakRssBytes,
+        torchSamplesPerSec: row.torchSamplesPerSec,
+        ratioToTorch: row.ratio,
+      });
+    }
+  }
+  return rows;
+}
+
+export interface ScorePayload {
+  runId: string;
+  runDir: string;
+  cacheDir: string;
+  /** A Criteo file to score; absent: the run's own test split. */
+  path?: string;
+  /** predict: where to write one probability per line. */
+  outPath?: string;
+}
+
+interface SavedPreprocessing {
+  dataset: DatasetSpec;
+  preprocessing: PreprocessingState;
+}
+
+function readPreprocessing(runDir: string): SavedPreprocessing {
+  return JSON.parse(readFileSync(join(runDir, RUN_FILES.preprocessing), 'utf8')) as SavedPreprocessing;
+}
+
+export async function evaluateJob(raw: unknown, ctx: JobContext): Promise<EvaluateResult> {
+  const p = raw as ScorePayload;
+  await initBackend();
+  const saved = readPreprocessing(p.runDir);
+  const { model } = loadModel(join(p.runDir, RUN_FILES.model));
+  try {
+    let source;
+    if (p.path) {
+      source = (await prepareScoringFile(p.path, saved.preprocessing, { cacheDir: p.cacheDir, signal: ctx.signal })).source;
+    } else {
+      const prepared = await prepareDataset(saved.dataset, {
+        cacheDir: p.cacheDir,
+        hashSize: saved.preprocessing.hashSize,
+        categorical: saved.preprocessing.categorical,
+        minCount: saved.preprocessing.minCount,
+        signal: ctx.signal,
+      });
+      source = prepared.test;
+    }
+    const batches = [...source.inOrder(4096)];
+    const predictions = predictBatches(model, batches);
+    const labels = new Float32Array(predictions.length);
+    let at = 0;
+    for (const b of batches) {
+      labels.set(b.labels, at);
+      at += b.size;
+    }
+    return { runId: p.runId, rows: predictions.length, metrics: computeMetrics(predictions, labels) };
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows: number; outPath: string }> {
+  const p = raw as ScorePayload;
+  if (!p.path || !p.outPath) throw new Error('predict needs a file to score and an output path');
+  await initBackend();
+  const saved = readPreprocessing(p.runDir);
+  const { model } = loadModel(join(p.runDir, RUN_FILES.model));
+  try {
+    const scoring = await prepareScoringFile(p.path, saved.preprocessing, { cacheDir: p.cacheDir, signal: ctx.signal });
+    const out = createWriteStream(p.outPath);
+    let rows = 0;
+    for (const batch of scoring.source.inOrder(4096)) {
+      const probabilities = model.predict(batch);
+      let text = '';
+      for (const value of probabilities) text += `${value.toPrecision(6)}\n`;
+      if (!out.write(text)) await once(out, 'drain');
+      rows += probabilities.length;
+    }
+    out.end();
+    await once(out, 'finish');
+    return { rows, outPath: p.outPath };
+  } finally {
+    model.dispose();
+  }
+}

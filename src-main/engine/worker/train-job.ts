@@ -1,0 +1,87 @@
+/**
+ * The 'train' job: prepare the dataset (parse once into the cache, or read the cache), train, save
+ * the model and what explore views need beside it (preprocessing, per-row feature statistics).
+ */
+import { statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareDataset } from '../data';
+import { runTraining, saveModel, type TrainJob, type TrainEvent } from '../train';
+import type { JobContext } from './protocol';
+import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from './job-types';
+
+/** Files a finished run keeps beside its database row (relative to the run folder). */
+export const RUN_FILES = {
+  model: 'model.bin',
+  preprocessing: 'preprocessing.json',
+  stats: 'feature-stats.bin',
+  checkpoints: 'checkpoints',
+} as const;
+
+export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobResult> {
+  const payload = raw as TrainJobPayload;
+  const { input, runDir } = payload;
+  const started = performance.now();
+  const wallTime = (): number => (performance.now() - started) / 1000;
+  const emit = (event: TrainJobEvent): void => ctx.emit(event);
+  mkdirSync(runDir, { recursive: true });
+
+  const prepared = await prepareDataset(input.dataset, {
+    cacheDir: payload.cacheDir,
+    hashSize: input.model.hashSize,
+    categorical: 'hash',
+    maxBadShare: input.train.maxBadRowShare,
+    onProgress: (fraction, message) => emit({ type: 'preparing', fraction, message }),
+    signal: ctx.signal,
+  });
+  emit({ type: 'dataset', description: prepared.description });
+  writeFileSync(join(runDir, RUN_FILES.preprocessing), JSON.stringify({ dataset: input.dataset, preprocessing: prepared.preprocessing }));
+  prepared.stats.writeFile(join(runDir, RUN_FILES.stats));
+
+  const job: TrainJob = { model: input.model, optimizer: input.optimizer, train: input.train, tableSizes: prepared.tableSizes };
+  let samplesSeen = 0;
+  const result = await runTraining(
+    job,
+    { train: prepared.train, valid: prepared.valid, test: prepared.test },
+    {
+      signal: ctx.signal,
+      checkpointDir: join(runDir, RUN_FILES.checkpoints),
+      ...(payload.resumeFrom ? { resumeFrom: payload.resumeFrom } : {}),
+      keepModel: true,
+      onEvent: (event: TrainEvent) => {
+        switch (event.type) {
+          case 'started':
+            emit({ type: 'started', backend: event.backend, detail: event.detail, paramCount: event.paramCount, totalSteps: event.totalSteps });
+            break;
+          case 'progress':
+            samplesSeen = event.samplesSeen;
+            emit({ ...event, wallTime: wallTime() });
+            break;
+          case 'eval':
+            emit({ ...event, wallTime: wallTime() });
+            break;
+          case 'checkpoint':
+            emit({ type: 'checkpoint', step: event.step, path: event.path, bytes: statSync(event.path).size });
+            break;
+          default:
+            break;
+        }
+      },
+    },
+  );
+  try {
+    if (result.status === 'failed') throw new Error(result.error ?? 'training failed');
+    if (result.status === 'cancelled') {
+      const error = new Error('cancelled');
+      error.name = 'AbortError';
+      throw error;
+    }
+    if (result.model) {
+      const file = join(runDir, RUN_FILES.model);
+      saveModel(file, result.model, { model: input.model, preprocessing: prepared.preprocessing, trainedSteps: result.step, test: result.test });
+      emit({ type: 'artifact', kind: 'model', path: file, bytes: statSync(file).size, step: result.step });
+    }
+  } finally {
+    result.model?.dispose();
+  }
+  return { status: 'finished', step: result.step, samplesSeen, wallTime: wallTime(), valid: result.valid, test: result.test };
+}

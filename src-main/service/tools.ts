@@ -1,0 +1,118 @@
+/**
+ * App-level methods (info, presets, model checks, dataset preview) and the CLI's tools (generate,
+ * bench, evaluate, predict). Heavy work goes to a worker job; quick checks run here.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkModelSpec, PRESETS } from '../engine/model';
+import { listBackends } from '../engine/backend';
+import { previewFile } from '../engine/data';
+import type { AppInfo, BenchRow, EvaluateResult, GenerateResult } from './contract';
+import type { MethodHandlers, ServiceContext } from './context';
+import type { BenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
+import { RUN_FILES } from '../engine/worker/train-job';
+import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
+import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
+import packageJson from '../../package.json';
+
+let backendsCache: Promise<AppInfo['backends']> | null = null;
+
+function backends(): Promise<AppInfo['backends']> {
+  backendsCache ??= listBackends().then((list) => list.map((b) => ({ name: b.name, available: b.available, detail: b.detail })));
+  return backendsCache;
+}
+
+/** Runs a worker job to completion, relaying 'log' lines nowhere (the CLI prints the result). */
+function runJob<T>(ctx: ServiceContext, kind: string, payload: unknown): Promise<T> {
+  return ctx.jobs.start<T>({ kind, payload }, () => undefined).done;
+}
+
+function trainedRunDir(ctx: ServiceContext, runId: string): string {
+  const run = ctx.store.getRun(runId);
+  const dir = ctx.store.runFolder(runId);
+  if (run.status !== 'finished' || !existsSync(join(dir, RUN_FILES.model))) {
+    throw new ApiError(`run ${runId} has no trained model (status: ${run.status})`, 'conflict', 'id');
+  }
+  return dir;
+}
+
+export function appMethods(ctx: ServiceContext): MethodHandlers {
+  return {
+    'app.info': async (input): Promise<AppInfo> => {
+      empty(input);
+      return {
+        version: packageJson.version,
+        backends: await backends(),
+        dataDir: ctx.dataDir,
+        databasePath: ctx.store.databasePath,
+        door: ctx.door,
+      };
+    },
+    'presets.list': (input) => {
+      empty(input);
+      return PRESETS;
+    },
+    'model.check': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['model', 'optimizer']);
+      const model = parseModelSpec(o['model']);
+      return o['optimizer'] === undefined ? checkModelSpec(model) : checkModelSpec(model, parseOptimizerSpec(o['optimizer']));
+    },
+    'dataset.preview': async (input) => {
+      const o = object(input);
+      onlyKeys(o, ['path', 'rows']);
+      const path = filePath(o['path'], 'path');
+      if (!existsSync(path)) throw new ApiError(`path: no file at ${path}`, 'bad-request', 'path');
+      return previewFile(path, o['rows'] === undefined ? 20 : integer(o['rows'], 'rows', 1, 1000));
+    },
+  };
+}
+
+export function toolMethods(ctx: ServiceContext): MethodHandlers {
+  return {
+    'data.generate': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['path', 'rows', 'seed']);
+      const payload: GeneratePayload = {
+        path: resolve(filePath(o['path'], 'path')),
+        rows: integer(o['rows'], 'rows', 1, 100_000_000),
+        seed: integer(o['seed'] ?? 1, 'seed', 0, 2 ** 31 - 1),
+      };
+      return runJob<GenerateResult>(ctx, 'generate', payload);
+    },
+    'bench.train': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['batchSizes', 'seconds', 'presets', 'backend', 'compareTorch']);
+      const payload: BenchPayload = {
+        batchSizes: array(o['batchSizes'], 'batchSizes', (v, f) => integer(v, f, 1, 65_536), { min: 1, max: 8 }),
+        seconds: number(o['seconds'] ?? 10, 'seconds', { min: 1, max: 600 }),
+        presets: array(o['presets'] ?? ['criteo-kaggle'], 'presets', (v, f) => string(v, f, { min: 1, max: 64 }), { min: 1, max: 4 }),
+        compareTorch: boolean(o['compareTorch'] ?? true, 'compareTorch'),
+        torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
+      };
+      if (o['backend'] !== undefined) payload.backend = oneOf(o['backend'], 'backend', BACKENDS);
+      return runJob<BenchRow[]>(ctx, 'bench', payload);
+    },
+    'runs.evaluate': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['id', 'path']);
+      const runId = id(o['id']);
+      const payload: ScorePayload = { runId, runDir: trainedRunDir(ctx, runId), cacheDir: ctx.cacheDir };
+      if (o['path'] !== undefined) payload.path = filePath(o['path'], 'path');
+      return runJob<EvaluateResult>(ctx, 'evaluate', payload);
+    },
+    'runs.predict': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['id', 'path', 'outPath']);
+      const runId = id(o['id']);
+      const payload: ScorePayload = {
+        runId,
+        runDir: trainedRunDir(ctx, runId),
+        cacheDir: ctx.cacheDir,
+        path: filePath(o['path'], 'path'),
+        outPath: resolve(filePath(o['outPath'], 'outPath')),
+      };
+      return runJob<{ rows: number; outPath: string }>(ctx, 'predict', payload);
+    },
+  };
+}
