@@ -1,0 +1,3 @@
+export { default as LineChart } from './LineChart.svelte';
+export type { ChartPoint, ChartSeries, LineChartProps } from './LineChart.svelte';
+export { linearTicks, logTicks, niceDomain, niceStep, makeScale, nearestIndex } from './scales';

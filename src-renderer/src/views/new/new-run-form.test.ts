@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { StartRunInput } from '../../../../src-main/service/contract';
+import { DEFAULT_OPTIMIZER, DEFAULT_TRAIN, FALLBACK_MODEL, quickStartRun } from '../../lib/defaults';
+import { modelDiffersFromPreset, parseTags, validateForm } from './new-run-form';
+
+const valid: StartRunInput = {
+  model: { ...FALLBACK_MODEL },
+  optimizer: { ...DEFAULT_OPTIMIZER },
+  dataset: { kind: 'synthetic', rows: 100_000, seed: 1 },
+  train: { ...DEFAULT_TRAIN },
+};
+
+describe('new-run form', () => {
+  it('parses tags', () => {
+    expect(parseTags(' a, b,,c , a')).toEqual(['a', 'b', 'c']);
+    expect(parseTags('')).toEqual([]);
+  });
+
+  it('accepts the defaults and names each bad field', () => {
+    expect(validateForm(valid)).toEqual([]);
+    const bad: StartRunInput = {
+      ...valid,
+      dataset: { kind: 'file', path: '', split: 'random', validFraction: 0.6, testFraction: 0.5 },
+      train: { ...valid.train, batchSize: 0, epochs: 1.5 },
+      optimizer: { ...valid.optimizer, learningRate: 0 },
+    };
+    const errors = validateForm(bad);
+    expect(errors).toHaveLength(5);
+    expect(errors.join(' ')).toMatch(/path/);
+    expect(errors.join(' ')).toMatch(/Batch size/);
+    expect(errors.join(' ')).toMatch(/Epochs/);
+    expect(errors.join(' ')).toMatch(/Learning rate/);
+    expect(errors.join(' ')).toMatch(/shares/);
+  });
+
+  it('notices a model edited away from its preset', () => {
+    expect(modelDiffersFromPreset({ ...FALLBACK_MODEL, preset: undefined }, FALLBACK_MODEL)).toBe(false);
+    expect(modelDiffersFromPreset({ ...FALLBACK_MODEL, embeddingDim: 32 }, FALLBACK_MODEL)).toBe(true);
+  });
+
+  it('builds the quick-start run from the criteo-kaggle preset with small tables', () => {
+    const preset = { name: 'criteo-kaggle', description: '', model: { ...FALLBACK_MODEL, hashSize: 100_000 } };
+    const input = quickStartRun([preset]);
+    expect(input.model.hashSize).toBe(10_000);
+    expect(input.model.bottomMlp).toBe('13-512-256-64-16');
+    expect(input.dataset).toEqual({ kind: 'synthetic', rows: 100_000, seed: 1 });
+    expect(input.train.batchSize).toBe(256);
+    expect(input.train.epochs).toBe(1);
+    expect(input.train.evalEvery).toBe(100);
+    expect(validateForm(input)).toEqual([]);
+    // Without presets (service unreachable for presets.list) it falls back to the same architecture.
+    expect(quickStartRun([]).model).toEqual(FALLBACK_MODEL);
+  });
+});
