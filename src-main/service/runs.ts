@@ -3,6 +3,7 @@
  * resume from the last checkpoint, and the tracker's list/get/update/delete/export/import methods.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { MetricPoint } from '../store';
 import type { ModelSpec, RunSummary, StartRunInput } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
@@ -186,10 +187,15 @@ export class RunManager {
         store.appendMetricValues(id, event.split, event.metrics, { step: event.step, samples: event.samplesSeen, wallTime: event.wallTime });
         if (event.split === 'valid') this.ctx.emit({ type: 'run-eval', runId: id, step: event.step, metrics: event.metrics });
         break;
-      case 'checkpoint':
+      case 'checkpoint': {
         this.flush(id, run);
+        // The trainer keeps only the newest checkpoints on disk; drop the records of pruned ones.
+        for (const artifact of store.getRun(id).artifacts) {
+          if (artifact.kind === 'checkpoint' && !existsSync(store.artifactAbsolutePath(artifact.path))) store.removeArtifact(id, artifact.path);
+        }
         store.addArtifact(id, { kind: 'checkpoint', path: event.path, bytes: event.bytes, step: event.step });
         break;
+      }
       case 'artifact':
         store.addArtifact(id, { kind: event.kind, path: event.path, bytes: event.bytes, step: event.step });
         break;
