@@ -47,6 +47,7 @@ function vitestSuite(label, configArgs, reportName) {
 
 if (!run('build', process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'])) stepFailed = true;
 if (!run('typecheck main', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json'])) stepFailed = true;
+if (!run('typecheck browser tests', bin('tsc'), ['--noEmit', '-p', 'tsconfig.e2e.json'])) stepFailed = true;
 if (!run('typecheck renderer', bin('svelte-check'), ['--tsconfig', './tsconfig.web.json', '--threshold', 'error', '--output', 'human'])) stepFailed = true;
 vitestSuite('unit + integration tests', [], 'unit.json');
 if (!stepFailed) vitestSuite('browser tests (web mode, chromium)', ['--config', 'vitest.e2e.config.ts'], 'e2e.json');

@@ -1,0 +1,141 @@
+/**
+ * Multi-layer perceptron built from dense layers with hand-written gradients.
+ *
+ * Why custom gradients: the wasm backend sends only non-transposed, batch-1 matmuls to XNNPACK; the
+ * stock gradient of matMul uses transpose flags and falls into a naive loop. Here the backward
+ * transposes explicitly and calls plain matMul. The forward calls the `_FusedMatMul` kernel directly
+ * (tf.fused.matMul un-fuses under a gradient tape) with 3-D [1, M, K] inputs (2-D crashes wasm).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng';
+
+export type DenseActivation = 'relu' | 'linear';
+
+function makeDenseOp(activation: DenseActivation) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor2D;
+    const w = args[1] as tf.Tensor2D;
+    const b = args[2] as tf.Tensor1D;
+    const save = args[3] as tf.GradSaveFunc;
+    const [m, k] = x.shape;
+    const n = w.shape[1];
+    const y3 = tf.engine().runKernel(
+      '_FusedMatMul',
+      { a: tf.reshape(x, [1, m, k]), b: tf.reshape(w, [1, k, n]), bias: b },
+      { transposeA: false, transposeB: false, activation },
+    ) as tf.Tensor3D;
+    const y = tf.reshape(y3, [m, n]);
+    save([x, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, ys] = saved;
+        const dz = (activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy) as tf.Tensor2D;
+        // bias gradient as ones[1, B] . dz: wasm reduces over axis 0 by transposing first (25x slower)
+        const biasGradient = tf.reshape(tf.matMul(tf.ones([1, m]), dz), [n]);
+        return [tf.matMul(dz, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dz), biasGradient];
+      },
+    };
+  }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}
+
+const denseOps: Record<DenseActivation, (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D> = {
+  relu: makeDenseOp('relu'),
+  linear: makeDenseOp('linear'),
+};
+
+/**
+ * y = activation(x W + b).
+ * @param x [B, K]  @param w [K, N]  @param b [N]
+ * @returns [B, N]
+ */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: DenseActivation): tf.Tensor2D {
+  return denseOps[activation](x, w, b);
+}
+
+/** Weights of one layer, fan-in K, fan-out N. */
+export interface DenseLayerWeights {
+  /** [K, N]. */
+  weight: tf.Variable<tf.Rank.R2>;
+  /** [N]. */
+  bias: tf.Variable<tf.Rank.R1>;
+}
+
+/** An MLP: ReLU after every layer except, optionally, the last (left linear, e.g. a logit). */
+export class Mlp {
+  readonly layers: DenseLayerWeights[];
+
+  /**
+   * @param sizes widths [input, hidden..., output].
+   * @param lastLinear leave the last layer without activation.
+   * @param init weights in the order of variables() (weight, bias per layer); random when omitted.
+   */
+  constructor(
+    readonly name: string,
+    readonly sizes: readonly number[],
+    readonly lastLinear: boolean,
+    init: Rng | Float32Array[],
+  ) {
+    this.layers = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const fanIn = sizes[l];
+      const fanOut = sizes[l + 1];
+      let w: Float32Array;
+      let b: Float32Array;
+      if (Array.isArray(init)) {
+        w = init[2 * l];
+        b = init[2 * l + 1];
+        if (!w || w.length !== fanIn * fanOut || !b || b.length !== fanOut) {
+          throw new Error(`${name} layer ${l}: expected ${fanIn}x${fanOut} weights and ${fanOut} biases`);
+        }
+      } else {
+        // reference init: W ~ N(0, sqrt(2 / (fan_in + fan_out))), b ~ N(0, sqrt(1 / fan_out))
+        w = new Float32Array(fanIn * fanOut);
+        b = new Float32Array(fanOut);
+        const wStd = Math.sqrt(2 / (fanIn + fanOut));
+        const bStd = Math.sqrt(1 / fanOut);
+        for (let i = 0; i < w.length; i++) w[i] = init.normal(0, wStd);
+        for (let i = 0; i < b.length; i++) b[i] = init.normal(0, bStd);
+      }
+      this.layers.push({
+        // unnamed: tfjs variable names are global and must be unique per engine
+        weight: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true),
+        bias: tf.variable(tf.tensor1d(b), true),
+      });
+    }
+  }
+
+  /** Weight and bias of each layer, in layer order. */
+  variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.weight as tf.Variable, l.bias as tf.Variable]);
+  }
+
+  /**
+   * Forward pass, optionally with substitute weights (same order as variables()), which is how a
+   * gradient with respect to the weights is taken with tf.valueAndGrads.
+   * @param x [B, sizes[0]]  @returns [B, sizes[last]]
+   */
+  apply(x: tf.Tensor2D, weights?: readonly tf.Tensor[]): tf.Tensor2D {
+    let h = x;
+    const n = this.layers.length;
+    for (let l = 0; l < n; l++) {
+      const w = (weights ? weights[2 * l] : this.layers[l].weight) as tf.Tensor2D;
+      const b = (weights ? weights[2 * l + 1] : this.layers[l].bias) as tf.Tensor1D;
+      h = dense(h, w, b, this.lastLinear && l === n - 1 ? 'linear' : 'relu');
+    }
+    return h;
+  }
+
+  get paramCount(): number {
+    let n = 0;
+    for (let l = 0; l + 1 < this.sizes.length; l++) n += this.sizes[l] * this.sizes[l + 1] + this.sizes[l + 1];
+    return n;
+  }
+
+  dispose(): void {
+    for (const l of this.layers) {
+      l.weight.dispose();
+      l.bias.dispose();
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * DLRM composed of its parts: EmbeddingBagCollection (sparse arch), bottom Mlp (dense arch),
+ * interaction, top Mlp (over arch, last layer linear: the logit; the sigmoid lives in the loss and
+ * in predict()).
+ *
+ * Returns of logits(): [B, 1]. The MLP weights are tf.Variables on the backend that was active when
+ * the model was created; the tables are host Float32Arrays.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/types';
+import { type DlrmArchitecture, numVectors } from './architecture';
+import { EmbeddingBagCollection } from './embedding';
+import { Mlp } from './dense';
+import type { ExplainableModel } from './explainable';
+import { interact, interactionForward, pairLayout, stackVectors } from './interaction';
+import { Rng } from './rng';
+import { tidyValues } from './tidy-values';
+
+/** Everything needed to rebuild a model's numbers: tables and MLP weights as flat arrays. */
+export interface DlrmWeights {
+  /** F tables, [rows_f, D] row-major. */
+  tables: Float32Array[];
+  /** Bottom then top MLP: weight [K, N] and bias [N] of each layer, in layer order. */
+  dense: Float32Array[];
+}
+
+export class Dlrm implements ExplainableModel {
+  readonly embeddings: EmbeddingBagCollection;
+  readonly bottom: Mlp;
+  readonly top: Mlp;
+
+  private constructor(
+    readonly arch: DlrmArchitecture,
+    embeddings: EmbeddingBagCollection,
+    bottom: Mlp,
+    top: Mlp,
+  ) {
+    this.embeddings = embeddings;
+    this.bottom = bottom;
+    this.top = top;
+  }
+
+  /**
+   * A freshly initialised model (reference init, deterministic for a seed): tables first, then the
+   * bottom MLP, then the top MLP draw from one generator.
+   */
+  static create(arch: DlrmArchitecture, tableSizes: readonly number[], seed: number | Rng): Dlrm {
+    if (tableSizes.length !== arch.numFeatures) {
+      throw new Error(`got ${tableSizes.length} table sizes for ${arch.numFeatures} categorical features`);
+    }
+    const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+    const embeddings = EmbeddingBagCollection.initialized(tableSizes, arch.embeddingDim, rng);
+    const bottom = new Mlp('bottom', arch.bottomSizes, false, rng);
+    const top = new Mlp('top', arch.topSizes, true, rng);
+    return new Dlrm(arch, embeddings, bottom, top);
+  }
+
+  /** A model from saved weights (the tables are used as given, not copied). */
+  static fromWeights(arch: DlrmArchitecture, tableSizes: readonly number[], weights: DlrmWeights): Dlrm {
+    const embeddings = new EmbeddingBagCollection(tableSizes, arch.embeddingDim, weights.tables);
+    const bottomCount = 2 * (arch.bottomSizes.length - 1);
+    const bottom = new Mlp('bottom', arch.bottomSizes, false, weights.dense.slice(0, bottomCount));
+    const top = new Mlp('top', arch.topSizes, true, weights.dense.slice(bottomCount));
+    return new Dlrm(arch, embeddings, bottom, top);
+  }
+
+  get numFeatures(): number {
+    return this.arch.numFeatures;
+  }
+  get embeddingDim(): number {
+    return this.arch.embeddingDim;
+  }
+  get tableSizes(): readonly number[] {
+    return this.embeddings.tableSizes;
+  }
+  get paramCount(): number {
+    return this.embeddings.paramCount + this.bottom.paramCount + this.top.paramCount;
+  }
+
+  /** MLP variables: bottom then top, weight and bias per layer. */
+  variables(): tf.Variable[] {
+    return [...this.bottom.variables(), ...this.top.variables()];
+  }
+
+  table(f: number): Float32Array {
+    return this.embeddings.tables[f];
+  }
+
+  /** Sum-pooled embeddings of a batch, [B, F, D]. */
+  pool(batch: Batch): Float32Array {
+    return this.embeddings.pool(batch.sparse);
+  }
+
+  /**
+   * Logits from dense features and pooled embeddings, differentiable with respect to `pooled` and
+   * to `weights` (substitutes for variables(), same order) when given.
+   * @param dense [B, I]  @param pooled [B, F, D]  @returns [B, 1]
+   */
+  logits(dense: tf.Tensor2D, pooled: tf.Tensor3D, weights?: readonly tf.Tensor[]): tf.Tensor2D {
+    const bottomCount = this.bottom.layers.length * 2;
+    const x = this.bottom.apply(dense, weights?.slice(0, bottomCount));
+    const z = interact(this.arch.interaction, x, pooled);
+    return this.top.apply(z, weights?.slice(bottomCount));
+  }
+
+  /** Logits [B] of a batch (no gradient). */
+  batchLogits(batch: Batch): Float32Array {
+    const pooled = this.pool(batch);
+    const B = batch.size;
+    return tidyValues(() =>
+      this.logits(tf.tensor2d(batch.dense, [B, this.arch.numDense]), tf.tensor3d(pooled, [B, this.numFeatures, this.embeddingDim])),
+    );
+  }
+
+  predict(batch: Batch): Float32Array {
+    const logits = this.batchLogits(batch);
+    for (let i = 0; i < logits.length; i++) logits[i] = 1 / (1 + Math.exp(-logits[i]));
+    return logits;
+  }
+
+  /** Bottom-MLP output [B, D]. */
+  private bottomOutput(batch: Batch): Float32Array {
+    return tidyValues(() => this.bottom.apply(tf.tensor2d(batch.dense, [batch.size, this.arch.numDense])));
+  }
+
+  interactionVectors(batch: Batch): Float32Array {
+    return stackVectors(this.bottomOutput(batch), this.pool(batch), batch.size, this.numFeatures, this.embeddingDim);
+  }
+
+  logitsFromVectors(vectors: Float32Array, batchSize: number, pairMask?: Float32Array): Float32Array {
+    const layout = pairLayout(this.arch.interaction, numVectors(this.arch), this.embeddingDim);
+    const expected = batchSize * layout.vectors * layout.dim;
+    if (vectors.length !== expected) throw new Error(`expected ${expected} vector values for ${batchSize} rows, got ${vectors.length}`);
+    const z = interactionForward(vectors, batchSize, layout, pairMask);
+    return tidyValues(() => this.top.apply(tf.tensor2d(z, [batchSize, layout.outputWidth])));
+  }
+
+  pairGradients(batch: Batch): Float32Array {
+    const B = batch.size;
+    const layout = pairLayout(this.arch.interaction, numVectors(this.arch), this.embeddingDim);
+    const V = layout.vectors;
+    const result = new Float32Array(B * V * V);
+    if (layout.kind === 'cat') return result;
+    const vectors = this.interactionVectors(batch);
+    const z = interactionForward(vectors, B, layout);
+    // each row's logit depends only on its own row of z, so the gradient of the sum gives every row's
+    const dz = tidyValues(() => {
+      const g = tf.grad((input: tf.Tensor) => tf.sum(this.top.apply(input as tf.Tensor2D)));
+      return g(tf.tensor2d(z, [B, layout.outputWidth]));
+    });
+    const D = layout.dim;
+    const W = layout.outputWidth;
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < layout.first.length; k++) {
+        result[b * V * V + layout.first[k] * V + layout.second[k]] = dz[b * W + D + k];
+      }
+    }
+    return result;
+  }
+
+  /** A copy of the weights (tables copied too). */
+  weights(): DlrmWeights {
+    return {
+      tables: this.embeddings.tables.map((t) => t.slice()),
+      dense: this.variables().map((v) => (v.dataSync() as Float32Array).slice()),
+    };
+  }
+
+  dispose(): void {
+    this.bottom.dispose();
+    this.top.dispose();
+  }
+}
+

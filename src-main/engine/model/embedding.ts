@@ -1,0 +1,132 @@
+/**
+ * Embedding bag collection: F tables held in host memory (Float32Array, row-major [rows, D]) outside
+ * the gradient tape. The forward pass sum-pools each bag of rows; the backward pass turns the gradient
+ * of the pooled vectors into per-table row gradients (duplicates accumulated), which a sparse optimizer
+ * applies row by row. This is what makes training fast: a dense gradient of a 100,000-row table per
+ * step would cost more than the whole model.
+ */
+import type { JaggedIndices } from '../data/types';
+import type { Rng } from './rng';
+
+/** Gradient of one table restricted to the rows a batch touched. */
+export interface SparseRowGradient {
+  /** Distinct rows touched, in first-seen order, [U]. */
+  rows: Int32Array;
+  /** Summed gradient of each row, row-major [U, D]. */
+  values: Float32Array;
+}
+
+export class EmbeddingBagCollection {
+  /** Table f, row-major [tableSizes[f], D]. */
+  readonly tables: Float32Array[];
+  /** Scratch per table: slot of a row in the current gradient, -1 when untouched. Reset after each use. */
+  private readonly slotOfRow: Int32Array[];
+
+  constructor(
+    readonly tableSizes: readonly number[],
+    readonly dim: number,
+    tables?: Float32Array[],
+  ) {
+    if (tables && tables.length !== tableSizes.length) {
+      throw new Error(`got ${tables.length} tables for ${tableSizes.length} table sizes`);
+    }
+    this.tables = tableSizes.map((rows, f) => {
+      if (!Number.isInteger(rows) || rows <= 0) throw new Error(`table ${f}: size must be a positive integer, got ${rows}`);
+      const t = tables ? tables[f] : new Float32Array(rows * dim);
+      if (t.length !== rows * dim) throw new Error(`table ${f}: expected ${rows}x${dim} floats, got ${t.length}`);
+      return t;
+    });
+    this.slotOfRow = tableSizes.map((rows) => new Int32Array(rows).fill(-1));
+  }
+
+  /** Reference initialisation: table f ~ U(-sqrt(1/n), sqrt(1/n)) with n its number of rows. */
+  static initialized(tableSizes: readonly number[], dim: number, rng: Rng): EmbeddingBagCollection {
+    const collection = new EmbeddingBagCollection(tableSizes, dim);
+    collection.tables.forEach((table, f) => {
+      const bound = Math.sqrt(1 / tableSizes[f]);
+      for (let i = 0; i < table.length; i++) table[i] = rng.uniformIn(-bound, bound);
+    });
+    return collection;
+  }
+
+  get numFeatures(): number {
+    return this.tableSizes.length;
+  }
+
+  /** Number of parameters (all rows of all tables). */
+  get paramCount(): number {
+    return this.tables.reduce((n, t) => n + t.length, 0);
+  }
+
+  /**
+   * Sum-pools each bag. An empty bag pools to zeros.
+   * @returns pooled embeddings, row-major [B, F, D].
+   * @throws when an index is outside its table.
+   */
+  pool(sparse: JaggedIndices, out?: Float32Array): Float32Array {
+    const { batchSize: B, numFeatures: F, values, offsets } = sparse;
+    const D = this.dim;
+    if (F !== this.tables.length) throw new Error(`batch has ${F} categorical features but the model has ${this.tables.length} tables`);
+    const pooled = out ?? new Float32Array(B * F * D);
+    if (out) pooled.fill(0);
+    for (let f = 0; f < F; f++) {
+      const table = this.tables[f];
+      const rows = this.tableSizes[f];
+      for (let b = 0; b < B; b++) {
+        const start = offsets[f * B + b];
+        const end = offsets[f * B + b + 1];
+        const o = (b * F + f) * D;
+        for (let k = start; k < end; k++) {
+          const row = values[k];
+          if (row < 0 || row >= rows || !Number.isInteger(row)) {
+            throw new Error(`feature ${f}, batch row ${b}: index ${row} is outside its table of ${rows} rows`);
+          }
+          const s = row * D;
+          if (end - start === 1) {
+            for (let d = 0; d < D; d++) pooled[o + d] = table[s + d];
+          } else {
+            for (let d = 0; d < D; d++) pooled[o + d] += table[s + d];
+          }
+        }
+      }
+    }
+    return pooled;
+  }
+
+  /**
+   * Backward of pool(): the gradient of every row used, summed over all bags that used it
+   * (a row used twice in a batch, or twice in one bag, gets both contributions).
+   * @param pooledGradient d loss / d pooled, row-major [B, F, D].
+   * @returns one SparseRowGradient per table.
+   */
+  rowGradients(sparse: JaggedIndices, pooledGradient: Float32Array): SparseRowGradient[] {
+    const { batchSize: B, numFeatures: F, values, offsets } = sparse;
+    const D = this.dim;
+    const result: SparseRowGradient[] = [];
+    for (let f = 0; f < F; f++) {
+      const slots = this.slotOfRow[f];
+      const start = offsets[f * B];
+      const end = offsets[f * B + B];
+      const rows = new Int32Array(end - start);
+      const grads = new Float32Array((end - start) * D);
+      let unique = 0;
+      for (let b = 0; b < B; b++) {
+        const g = (b * F + f) * D;
+        for (let k = offsets[f * B + b]; k < offsets[f * B + b + 1]; k++) {
+          const row = values[k];
+          let slot = slots[row];
+          if (slot < 0) {
+            slot = unique++;
+            slots[row] = slot;
+            rows[slot] = row;
+          }
+          const o = slot * D;
+          for (let d = 0; d < D; d++) grads[o + d] += pooledGradient[g + d];
+        }
+      }
+      for (let u = 0; u < unique; u++) slots[rows[u]] = -1;
+      result.push({ rows: rows.subarray(0, unique), values: grads.subarray(0, unique * D) });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './architecture';
+export * from './presets';
+export * from './rng';
+export * from './embedding';
+export * from './dense';
+export * from './interaction';
+export * from './loss';
+export * from './dlrm';
+export type { ExplainableModel } from './explainable';
+export * from './tidy-values';

@@ -1,0 +1,138 @@
+/**
+ * Training-speed benchmark of the criteo-kaggle preset (26 tables x rowsPerTable rows, d 16) on random
+ * skewed batches, reporting samples/s per batch size and peak memory, and, where /usr/bin/python3 can
+ * import torch, the same measurement of the PyTorch reference (../shared/peer/torch_dlrm.py bench) run
+ * in the same invocation, with the ratio.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BackendName } from '../../service/contract';
+import { initBackend } from '../backend';
+import type { Batch } from '../data/types';
+import { presetModel } from '../model/presets';
+import { Rng } from '../model/rng';
+import { randomBatch } from './testing';
+import { ParallelStepper } from './parallel';
+import { DlrmTrainer } from './trainer';
+
+export interface BenchOptions {
+  batchSizes: number[];
+  /** Timed seconds per batch size (after a warm-up). */
+  seconds: number;
+  rowsPerTable: number;
+  /** Force a backend (default: the automatic choice). */
+  backend?: BackendName;
+  /** Path of torch_dlrm.py; default ../shared/peer/torch_dlrm.py from the working directory. false: skip. */
+  torchScript?: string | false;
+  /** Timed steps of the torch run (default: about `seconds` worth, at least 10). */
+  torchSteps?: number;
+  /** Two threads (see parallel.ts): the bundled training worker script. Omitted: one thread. */
+  parallelWorkerScript?: string | URL;
+  /** Progress lines (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface BenchRow {
+  batchSize: number;
+  steps: number;
+  samplesPerSec: number;
+  /** Samples per second of this process's CPU time (less sensitive to other load on the machine). */
+  cpuSamplesPerSec: number;
+  torchSamplesPerSec: number | null;
+  /** samplesPerSec / torchSamplesPerSec. */
+  ratio: number | null;
+}
+
+export interface BenchResult {
+  backend: string;
+  detail: string;
+  rowsPerTable: number;
+  rows: BenchRow[];
+  peakRssBytes: number;
+  torch: { available: boolean; detail: string };
+}
+
+const PYTHON = '/usr/bin/python3';
+
+function torchAvailable(): { available: boolean; detail: string } {
+  if (!fs.existsSync(PYTHON)) return { available: false, detail: `${PYTHON} not found` };
+  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__, torch.get_num_threads())'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) return { available: false, detail: `python3 cannot import torch: ${(r.stderr || '').trim().split('\n').pop() ?? ''}` };
+  const [version, threads] = r.stdout.trim().split(' ');
+  return { available: true, detail: `torch ${version}, ${threads} thread(s)` };
+}
+
+function runTorch(script: string, batchSize: number, steps: number, rows: number): { samplesPerSec: number | null; line: string } {
+  const r = spawnSync(PYTHON, [script, 'bench', '--batch', String(batchSize), '--steps', String(steps), '--table-rows', String(rows)], {
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const m = /samples_per_s=([0-9.]+)/.exec(out);
+  const info = out.split('\n').find((l) => l.startsWith('torch=')) ?? out.trim().split('\n').pop() ?? '';
+  return { samplesPerSec: m ? Number(m[1]) : null, line: info };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let peakRss = process.memoryUsage().rss;
+  const sampleRss = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const backend = await initBackend(options.backend);
+  log(`backend ${backend.name}: ${backend.detail}${options.parallelWorkerScript ? ', two threads (data-parallel)' : ', one thread'}`);
+  const model = { ...presetModel('criteo-kaggle'), hashSize: options.rowsPerTable };
+  const tableSizes = Array.from({ length: 26 }, () => options.rowsPerTable);
+  const rows: BenchRow[] = [];
+  for (const batchSize of options.batchSizes) {
+    const trainer = new DlrmTrainer({
+      model,
+      optimizer: { dense: 'sgd', sparse: 'sgd', learningRate: 0.1, warmupSteps: 0, decay: 'none' },
+      train: { batchSize, epochs: 1, evalEvery: 0, seed: 1, maxBadRowShare: 1, checkpointEvery: 0 },
+      tableSizes,
+    });
+    const stepper = options.parallelWorkerScript ? await ParallelStepper.start(trainer, options.parallelWorkerScript, backend.name) : null;
+    const step = async (batch: Batch) => (stepper ? stepper.step(batch, 0.1) : trainer.step(batch, 0.1));
+    const rng = new Rng(42);
+    // skewed ids (index = rows * u^3) so that duplicates occur inside a batch, as in the probe
+    const pool: Batch[] = Array.from({ length: 4 }, () => randomBatch(rng, { batchSize, numDense: 13, tableSizes, skew: 3 }));
+    for (let i = 0; i < 3; i++) await step(pool[i % 4]);
+    sampleRss();
+    let steps = 0;
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    while ((performance.now() - start) / 1000 < options.seconds || steps < 3) {
+      await step(pool[steps % 4]);
+      steps++;
+      sampleRss();
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const samplesPerSec = (steps * batchSize) / seconds;
+    const cpuSamplesPerSec = (steps * batchSize) / ((cpu.user + cpu.system) / 1e6);
+    log(`batch ${batchSize}: ${steps} steps in ${seconds.toFixed(1)} s = ${samplesPerSec.toFixed(0)} samples/s (${cpuSamplesPerSec.toFixed(0)} per CPU-second)`);
+    rows.push({ batchSize, steps, samplesPerSec, cpuSamplesPerSec, torchSamplesPerSec: null, ratio: null });
+    if (stepper) await stepper.dispose();
+    trainer.dispose();
+  }
+  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+
+  let torch = { available: false, detail: 'skipped' };
+  if (options.torchScript !== false) {
+    const script = options.torchScript ?? path.resolve(process.cwd(), '../shared/peer/torch_dlrm.py');
+    torch = fs.existsSync(script) ? torchAvailable() : { available: false, detail: `${script} not found` };
+    log(`reference: ${torch.detail}`);
+    if (torch.available) {
+      for (const row of rows) {
+        const steps = options.torchSteps ?? Math.max(10, Math.round((options.seconds * row.samplesPerSec) / row.batchSize));
+        const t = runTorch(script, row.batchSize, steps, options.rowsPerTable);
+        row.torchSamplesPerSec = t.samplesPerSec;
+        row.ratio = t.samplesPerSec ? row.samplesPerSec / t.samplesPerSec : null;
+        log(`torch batch ${row.batchSize}: ${t.line} -> ${t.samplesPerSec ?? 'n/a'} samples/s, ratio ${row.ratio?.toFixed(3) ?? 'n/a'}`);
+      }
+    }
+  }
+  log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  return { backend: backend.name, detail: backend.detail, rowsPerTable: options.rowsPerTable, rows, peakRssBytes: peakRss, torch };
+}

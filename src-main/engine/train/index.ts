@@ -1,0 +1,12 @@
+export * from './metrics';
+export * from './schedule';
+export * from './optimizers';
+export * from './batch-source';
+export * from './trainer';
+export * from './checkpoint';
+export * from './run-training';
+export * from './model-file';
+export * from './bench';
+export * from './parity';
+export { ParallelStepper, type GradientHelperData } from './parallel';
+export { randomBatch, plantedSplit, type RandomBatchOptions } from './testing';

@@ -1,0 +1,217 @@
+/**
+ * Optimizers. Dense ones update the MLP tf.Variables; sparse ones update host embedding rows.
+ * Hand-written (rather than tf.train.*) so the learning rate can change every step and the state
+ * can be saved to and restored from a checkpoint exactly. Update rules follow PyTorch:
+ *   sgd      w -= lr g
+ *   adagrad  a += g^2; w -= lr g / (sqrt(a) + 1e-10)                          (initial a = 0)
+ *   adam     m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ *            w -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + 1e-8)             (b1 0.9, b2 0.999)
+ *   row-wise sparse adagrad (tables): one accumulator per row,
+ *            a[row] += mean_d(g[row]^2); row -= lr g[row] / (sqrt(a[row]) + 1e-10)
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerKind, OptimizerSpec } from '../../service/contract';
+import type { SparseRowGradient } from '../model/embedding';
+
+export const ADAGRAD_EPSILON = 1e-10;
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPSILON = 1e-8;
+
+/** Optimizer of a fixed list of variables. */
+export interface DenseOptimizer {
+  readonly kind: OptimizerKind;
+  /** One update; grads in the order of the variables. Call inside or outside tf.tidy. */
+  apply(grads: readonly tf.Tensor[], learningRate: number): void;
+  /** State arrays (accumulators, moments; for Adam the last array holds [t]). */
+  state(): Float32Array[];
+  setState(state: Float32Array[]): void;
+  dispose(): void;
+}
+
+export function createDenseOptimizer(kind: OptimizerKind, variables: readonly tf.Variable[]): DenseOptimizer {
+  if (kind === 'sgd') return new DenseSgd(variables);
+  if (kind === 'adagrad') return new DenseAdagrad(variables);
+  if (kind === 'adam') return new DenseAdam(variables);
+  throw new Error(`unknown dense optimizer "${String(kind)}" (sgd, adagrad, adam)`);
+}
+
+class DenseSgd implements DenseOptimizer {
+  readonly kind = 'sgd' as const;
+  constructor(private readonly variables: readonly tf.Variable[]) {}
+  apply(grads: readonly tf.Tensor[], learningRate: number): void {
+    tf.tidy(() => {
+      const lr = tf.scalar(learningRate);
+      this.variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i], lr))));
+    });
+  }
+  state(): Float32Array[] {
+    return [];
+  }
+  setState(state: Float32Array[]): void {
+    if (state.length !== 0) throw new Error(`sgd has no state, got ${state.length} arrays`);
+  }
+  dispose(): void {}
+}
+
+function zerosLike(variables: readonly tf.Variable[]): tf.Variable[] {
+  return variables.map((v) => tf.variable(tf.zerosLike(v), false));
+}
+
+function readState(vars: readonly tf.Variable[]): Float32Array[] {
+  return vars.map((v) => (v.dataSync() as Float32Array).slice());
+}
+
+function writeState(vars: readonly tf.Variable[], arrays: Float32Array[], what: string): void {
+  if (arrays.length < vars.length) throw new Error(`${what}: expected ${vars.length} state arrays, got ${arrays.length}`);
+  vars.forEach((v, i) => {
+    if (arrays[i].length !== v.size) throw new Error(`${what}: state ${i} has ${arrays[i].length} values, expected ${v.size}`);
+    tf.tidy(() => v.assign(tf.tensor(arrays[i], v.shape)));
+  });
+}
+
+class DenseAdagrad implements DenseOptimizer {
+  readonly kind = 'adagrad' as const;
+  private readonly accumulators: tf.Variable[];
+  constructor(private readonly variables: readonly tf.Variable[]) {
+    this.accumulators = zerosLike(variables);
+  }
+  apply(grads: readonly tf.Tensor[], learningRate: number): void {
+    tf.tidy(() => {
+      const lr = tf.scalar(learningRate);
+      const eps = tf.scalar(ADAGRAD_EPSILON);
+      this.variables.forEach((v, i) => {
+        const a = tf.add(this.accumulators[i], tf.square(grads[i]));
+        this.accumulators[i].assign(a);
+        v.assign(tf.sub(v, tf.div(tf.mul(grads[i], lr), tf.add(tf.sqrt(a), eps))));
+      });
+    });
+  }
+  state(): Float32Array[] {
+    return readState(this.accumulators);
+  }
+  setState(state: Float32Array[]): void {
+    writeState(this.accumulators, state, 'adagrad');
+  }
+  dispose(): void {
+    tf.dispose(this.accumulators);
+  }
+}
+
+class DenseAdam implements DenseOptimizer {
+  readonly kind = 'adam' as const;
+  private readonly firstMoments: tf.Variable[];
+  private readonly secondMoments: tf.Variable[];
+  private t = 0;
+  constructor(private readonly variables: readonly tf.Variable[]) {
+    this.firstMoments = zerosLike(variables);
+    this.secondMoments = zerosLike(variables);
+  }
+  apply(grads: readonly tf.Tensor[], learningRate: number): void {
+    this.t++;
+    const correction1 = 1 - Math.pow(ADAM_BETA1, this.t);
+    const correction2 = 1 - Math.pow(ADAM_BETA2, this.t);
+    tf.tidy(() => {
+      const b1 = tf.scalar(ADAM_BETA1);
+      const b2 = tf.scalar(ADAM_BETA2);
+      const oneMinusB1 = tf.scalar(1 - ADAM_BETA1);
+      const oneMinusB2 = tf.scalar(1 - ADAM_BETA2);
+      const stepSize = tf.scalar(learningRate / correction1);
+      const sqrtCorrection2 = tf.scalar(Math.sqrt(correction2));
+      const eps = tf.scalar(ADAM_EPSILON);
+      this.variables.forEach((v, i) => {
+        const g = grads[i];
+        const m = tf.add(tf.mul(this.firstMoments[i], b1), tf.mul(g, oneMinusB1));
+        const s = tf.add(tf.mul(this.secondMoments[i], b2), tf.mul(tf.square(g), oneMinusB2));
+        this.firstMoments[i].assign(m);
+        this.secondMoments[i].assign(s);
+        const denominator = tf.add(tf.div(tf.sqrt(s), sqrtCorrection2), eps);
+        v.assign(tf.sub(v, tf.mul(stepSize, tf.div(m, denominator))));
+      });
+    });
+  }
+  state(): Float32Array[] {
+    return [...readState(this.firstMoments), ...readState(this.secondMoments), Float32Array.of(this.t)];
+  }
+  setState(state: Float32Array[]): void {
+    const n = this.variables.length;
+    if (state.length !== 2 * n + 1) throw new Error(`adam: expected ${2 * n + 1} state arrays, got ${state.length}`);
+    writeState(this.firstMoments, state.slice(0, n), 'adam first moments');
+    writeState(this.secondMoments, state.slice(n, 2 * n), 'adam second moments');
+    this.t = state[2 * n][0];
+  }
+  dispose(): void {
+    tf.dispose([...this.firstMoments, ...this.secondMoments]);
+  }
+}
+
+/** Optimizer of host embedding tables, row by row. */
+export interface SparseOptimizer {
+  readonly kind: OptimizerSpec['sparse'];
+  /** Updates the rows of table f that the gradient names (rows are distinct: duplicates already summed). */
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void;
+  state(): Float32Array[];
+  setState(state: Float32Array[]): void;
+}
+
+export function createSparseOptimizer(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number): SparseOptimizer {
+  if (kind === 'sgd') return new SparseSgd(dim);
+  if (kind === 'rowwise-adagrad') return new RowWiseAdagrad(tableSizes, dim);
+  throw new Error(`unknown sparse optimizer "${String(kind)}" (sgd, rowwise-adagrad)`);
+}
+
+class SparseSgd implements SparseOptimizer {
+  readonly kind = 'sgd' as const;
+  constructor(private readonly dim: number) {}
+  apply(_f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
+    const D = this.dim;
+    const { rows, values } = gradient;
+    for (let u = 0; u < rows.length; u++) {
+      const t = rows[u] * D;
+      const g = u * D;
+      for (let d = 0; d < D; d++) table[t + d] -= learningRate * values[g + d];
+    }
+  }
+  state(): Float32Array[] {
+    return [];
+  }
+  setState(state: Float32Array[]): void {
+    if (state.length !== 0) throw new Error(`sparse sgd has no state, got ${state.length} arrays`);
+  }
+}
+
+class RowWiseAdagrad implements SparseOptimizer {
+  readonly kind = 'rowwise-adagrad' as const;
+  private accumulators: Float32Array[];
+  constructor(
+    tableSizes: readonly number[],
+    private readonly dim: number,
+  ) {
+    this.accumulators = tableSizes.map((rows) => new Float32Array(rows));
+  }
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
+    const D = this.dim;
+    const acc = this.accumulators[f];
+    const { rows, values } = gradient;
+    for (let u = 0; u < rows.length; u++) {
+      const row = rows[u];
+      const g = u * D;
+      let sumSquares = 0;
+      for (let d = 0; d < D; d++) sumSquares += values[g + d] * values[g + d];
+      acc[row] += sumSquares / D;
+      const scale = learningRate / (Math.sqrt(acc[row]) + ADAGRAD_EPSILON);
+      const t = row * D;
+      for (let d = 0; d < D; d++) table[t + d] -= scale * values[g + d];
+    }
+  }
+  state(): Float32Array[] {
+    return this.accumulators;
+  }
+  setState(state: Float32Array[]): void {
+    if (state.length !== this.accumulators.length) throw new Error(`row-wise adagrad: expected ${this.accumulators.length} tables of state, got ${state.length}`);
+    state.forEach((s, f) => {
+      if (s.length !== this.accumulators[f].length) throw new Error(`row-wise adagrad: table ${f} state has ${s.length} rows, expected ${this.accumulators[f].length}`);
+    });
+    this.accumulators = state.map((s) => s.slice());
+  }
+}
