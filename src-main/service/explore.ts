@@ -1,6 +1,51 @@
-/** Explore methods (wired to the explore engine in a worker). */
+/**
+ * Explore methods: each request runs in a worker over the run's saved model, feature statistics and
+ * validation rows. Projections report progress as job-progress events (jobId `explore:<runId>`).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MethodHandlers, ServiceContext } from './context';
+import type { ExplorePayload, ExploreRequest } from '../engine/worker/explore-job';
+import { RUN_FILES } from '../engine/worker/train-job';
+import { ApiError } from './validate';
+import { parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProjectionInput, parseRecommendInput } from './inputs';
 
-export function exploreMethods(_ctx: ServiceContext): MethodHandlers {
-  return {};
+function runExplore(ctx: ServiceContext, runId: string, request: ExploreRequest): Promise<unknown> {
+  const run = ctx.store.getRun(runId);
+  const runDir = ctx.store.runFolder(runId);
+  if (run.modelKind !== 'dlrm') throw new ApiError(`the explore views read DLRM runs; run ${runId} is ${run.modelKind}`, 'conflict', 'runId');
+  if (!existsSync(join(runDir, RUN_FILES.model)) || !existsSync(join(runDir, RUN_FILES.stats))) {
+    throw new ApiError(`run ${runId} has no trained model to explore (status: ${run.status})`, 'conflict', 'runId');
+  }
+  const payload: ExplorePayload = { ...request, runDir, cacheDir: ctx.cacheDir };
+  const jobId = `explore:${runId}`;
+  return ctx.jobs.start<unknown>({ kind: 'explore', payload }, (event) => {
+    const e = event as { type?: string; fraction?: number; message?: string };
+    if (e.type === 'progress') ctx.emit({ type: 'job-progress', jobId, fraction: e.fraction ?? 0, message: e.message ?? '' });
+  }).done.then((result) => (result !== null && typeof result === 'object' && 'runId' in result ? { ...result, runId } : result));
+}
+
+export function exploreMethods(ctx: ServiceContext): MethodHandlers {
+  return {
+    'explore.project': (input) => {
+      const parsed = parseProjectionInput(input);
+      return runExplore(ctx, parsed.runId, { op: 'project', input: parsed });
+    },
+    'explore.neighbors': (input) => {
+      const parsed = parseNeighborsInput(input);
+      return runExplore(ctx, parsed.runId, { op: 'neighbors', input: parsed });
+    },
+    'explore.heatmap': (input) => {
+      const parsed = parseHeatmapInput(input);
+      return runExplore(ctx, parsed.runId, { op: 'heatmap', input: parsed });
+    },
+    'explore.importance': (input) => {
+      const parsed = parseImportanceInput(input);
+      return runExplore(ctx, parsed.runId, { op: 'importance', input: parsed });
+    },
+    'explore.recommend': (input) => {
+      const parsed = parseRecommendInput(input);
+      return runExplore(ctx, parsed.runId, { op: 'recommend', input: parsed });
+    },
+  };
 }

@@ -40,9 +40,12 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
   return {
     'app.info': async (input): Promise<AppInfo> => {
       empty(input);
+      const list = await backends();
       return {
         version: packageJson.version,
-        backends: await backends(),
+        backends: list,
+        // Mirrors initBackend's automatic order: the first that loads, skipping a software adapter.
+        defaultBackend: list.find((b) => b.available && !/software/i.test(b.detail))?.name ?? null,
         dataDir: ctx.dataDir,
         databasePath: ctx.store.databasePath,
         door: ctx.door,

@@ -1,6 +1,237 @@
-/** The 'explore' job (filled in with the explore engine). */
+/**
+ * The 'explore' job: loads a trained run (model, feature statistics, its validation rows) and
+ * answers one explore request (projection, neighbours, heatmap, importance, recommendations).
+ * Runs in a worker because t-SNE/UMAP take seconds to minutes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  DatasetSpec,
+  FeatureImportance,
+  FeatureImportanceInput,
+  HeatmapInput,
+  HeatmapResult,
+  Neighbor,
+  NeighborsInput,
+  ProjectionInput,
+  ProjectionResult,
+  Recommendation,
+  RecommendInput,
+} from '../../service/contract';
+import {
+  defaultSyntheticWorld,
+  FeatureStats,
+  MISSING_CATEGORY,
+  plantedGroup,
+  prepareDataset,
+  preprocessFieldText,
+  Preprocessor,
+  type PreparedSplit,
+  type PreprocessingState,
+} from '../data';
+import type { Batch } from '../data/types';
+import { initBackend } from '../backend';
+import { loadModel } from '../train';
+import type { Dlrm } from '../model';
+import {
+  batchFromSplitRows,
+  bottomOutputs,
+  featureRemovalImportance,
+  interactionHeatmap,
+  nearestNeighbors,
+  projectPoints,
+  projectTable,
+  recommendItems,
+  rowInteractionHeatmap,
+} from '../explore';
 import type { JobContext } from './protocol';
+import { RUN_FILES } from './train-job';
 
-export async function exploreJob(_raw: unknown, _ctx: JobContext): Promise<unknown> {
-  throw new Error('explore jobs are not wired yet');
+export type ExploreRequest =
+  | { op: 'project'; input: ProjectionInput }
+  | { op: 'neighbors'; input: NeighborsInput }
+  | { op: 'heatmap'; input: HeatmapInput }
+  | { op: 'importance'; input: FeatureImportanceInput }
+  | { op: 'recommend'; input: RecommendInput };
+
+export type ExplorePayload = ExploreRequest & { runDir: string; cacheDir: string };
+
+interface SavedPreprocessing {
+  dataset: DatasetSpec;
+  preprocessing: PreprocessingState;
+}
+
+/** Everything a request may need from a trained run; data is loaded only when asked for. */
+class RunContext {
+  readonly saved: SavedPreprocessing;
+  readonly stats: FeatureStats;
+  private validRows: PreparedSplit | null = null;
+
+  constructor(
+    readonly model: Dlrm,
+    private readonly payload: ExplorePayload,
+    private readonly signal: AbortSignal,
+  ) {
+    this.saved = JSON.parse(readFileSync(join(payload.runDir, RUN_FILES.preprocessing), 'utf8')) as SavedPreprocessing;
+    const world = this.saved.dataset.kind === 'synthetic' ? defaultSyntheticWorld() : null;
+    this.stats = FeatureStats.readFile(join(payload.runDir, RUN_FILES.stats), world ? (f, raw) => plantedGroup(world, f, raw) : null);
+  }
+
+  /** The first `count` rows of the run's validation split (what the model did not train on). */
+  async validation(count: number): Promise<PreparedSplit> {
+    if (!this.validRows || this.validRows.numRows < count) {
+      const { preprocessing } = this.saved;
+      const prepared = await prepareDataset(this.saved.dataset, {
+        cacheDir: this.payload.cacheDir,
+        hashSize: preprocessing.hashSize,
+        categorical: preprocessing.categorical,
+        minCount: preprocessing.minCount,
+        signal: this.signal,
+      });
+      this.validRows = prepared.valid.readRows(0, Math.min(count, prepared.valid.numRows));
+    }
+    return this.validRows;
+  }
+
+  async validationBatches(count: number, batchSize = 4096): Promise<Batch[]> {
+    const split = await this.validation(count);
+    const batches: Batch[] = [];
+    for (let start = 0; start < split.numRows; start += batchSize) {
+      const rows = Array.from({ length: Math.min(batchSize, split.numRows - start) }, (_, i) => start + i);
+      batches.push(batchFromSplitRows(split, rows));
+    }
+    return batches;
+  }
+
+  countsOf(feature: number): Int32Array {
+    const size = this.model.tableSizes[feature]!;
+    const counts = new Int32Array(size);
+    for (let row = 0; row < size; row++) counts[row] = this.stats.rowInfo(feature, row).count;
+    return counts;
+  }
+}
+
+function featureName(index: number): string {
+  return index < 0 ? 'dense' : `C${index + 1}`;
+}
+
+async function project(run: RunContext, input: ProjectionInput, ctx: JobContext): Promise<ProjectionResult> {
+  const options = {
+    method: input.method,
+    dims: input.dims,
+    signal: ctx.signal,
+    onProgress: (fraction: number) => ctx.emit({ type: 'progress', fraction, message: `${input.method} ${Math.round(fraction * 100)}%` }),
+    ...(input.perplexity !== undefined ? { perplexity: input.perplexity } : {}),
+    ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
+    ...(input.iterations !== undefined ? { iterations: input.iterations } : {}),
+    ...(input.neighbors !== undefined ? { neighbors: input.neighbors } : {}),
+    ...(input.minDist !== undefined ? { minDist: input.minDist } : {}),
+    ...(input.seed !== undefined ? { seed: input.seed } : {}),
+  };
+  if (input.table >= 0) {
+    if (input.table >= run.model.numFeatures) throw new Error(`table ${input.table} does not exist (the model has ${run.model.numFeatures})`);
+    const projected = await projectTable(run.model, input.table, run.countsOf(input.table), {
+      ...options,
+      maxPoints: input.maxPoints,
+      ...(input.subset ? { subset: input.subset } : {}),
+    });
+    const points = Array.from(projected.ids, (id, i) => {
+      const info = run.stats.rowInfo(input.table, id);
+      return {
+        id,
+        coords: Array.from(projected.coords.subarray(i * input.dims, (i + 1) * input.dims)),
+        value: info.value,
+        count: info.count,
+        ctr: info.ctr,
+        group: info.group,
+      };
+    });
+    return { runId: '', table: input.table, method: input.method, dims: input.dims, points, explainedVariance: projected.explainedVariance, millis: projected.millis };
+  }
+  // Bottom-MLP outputs of sampled validation rows: one point per row, labelled by its click.
+  const split = await run.validation(input.maxPoints);
+  const ids = input.subset ?? Array.from({ length: split.numRows }, (_, i) => i);
+  const batch = batchFromSplitRows(split, ids);
+  const vectors = bottomOutputs(run.model, batch);
+  const projected = await projectPoints(vectors, batch.size, run.model.embeddingDim, options);
+  const points = ids.map((id, i) => ({
+    id,
+    coords: Array.from(projected.coords.subarray(i * input.dims, (i + 1) * input.dims)),
+    value: null,
+    count: 1,
+    ctr: batch.labels[i]!,
+    group: null,
+  }));
+  return { runId: '', table: -1, method: input.method, dims: input.dims, points, explainedVariance: projected.explainedVariance, millis: projected.millis };
+}
+
+function neighbors(run: RunContext, input: NeighborsInput): Neighbor[] {
+  if (input.table < 0) throw new Error('neighbours are computed in an embedding table (C1..C26), not the bottom-MLP sample');
+  const D = run.model.embeddingDim;
+  const table = run.model.table(input.table);
+  if (input.id >= table.length / D) throw new Error(`row ${input.id} is outside table C${input.table + 1}`);
+  return nearestNeighbors(table, D, input.id, input.k, input.metric).map((hit) => {
+    const info = run.stats.rowInfo(input.table, hit.id);
+    return { id: hit.id, distance: hit.distance, value: info.value, count: info.count };
+  });
+}
+
+async function heatmap(run: RunContext, input: HeatmapInput): Promise<HeatmapResult> {
+  if (input.row !== undefined) {
+    const split = await run.validation(input.row + 1);
+    if (input.row >= split.numRows) throw new Error(`row ${input.row} is outside the validation split (${split.numRows} rows)`);
+    const single = rowInteractionHeatmap(run.model, batchFromSplitRows(split, [input.row]), 0);
+    return { runId: '', ...single, rows: 1 };
+  }
+  const result = interactionHeatmap(run.model, await run.validationBatches(input.sampleRows));
+  return { runId: '', ...result, prediction: null, label: null };
+}
+
+async function importance(run: RunContext, input: FeatureImportanceInput): Promise<FeatureImportance[]> {
+  const preprocessor = Preprocessor.fromJSON(run.saved.preprocessing);
+  const missingRows = Array.from({ length: run.model.numFeatures }, (_, f) => preprocessor.categoryRow(f, MISSING_CATEGORY));
+  const result = featureRemovalImportance(run.model, await run.validationBatches(input.sampleRows), { missingRows });
+  return result.features.map((f) => ({ feature: featureName(f.index), aucDrop: f.aucDrop, logLossIncrease: f.logLossIncrease }));
+}
+
+async function recommend(run: RunContext, input: RecommendInput): Promise<Recommendation[]> {
+  const split = await run.validation(input.contextRow + 1);
+  if (input.contextRow >= split.numRows) throw new Error(`row ${input.contextRow} is outside the validation split (${split.numRows} rows)`);
+  const context = batchFromSplitRows(split, [input.contextRow]);
+  if (input.edits) {
+    const preprocessor = Preprocessor.fromJSON(run.saved.preprocessing);
+    for (const [field, text] of Object.entries(input.edits)) {
+      const edit = preprocessFieldText(preprocessor, field, text);
+      if (edit.kind === 'dense') context.dense[edit.index] = edit.value;
+      else context.sparse.values[edit.index] = edit.row;
+    }
+  }
+  const candidates = run.stats.topRows(input.itemFeature, 5000).map((info) => ({ row: info.row, count: info.count, clicks: info.clicks }));
+  return recommendItems(run.model, context, input.itemFeature, candidates, { k: input.k }).map((item) => ({
+    ...item,
+    value: run.stats.rowInfo(input.itemFeature, item.itemRow).value,
+  }));
+}
+
+export async function exploreJob(raw: unknown, ctx: JobContext): Promise<unknown> {
+  const payload = raw as ExplorePayload;
+  await initBackend();
+  const { model } = loadModel(join(payload.runDir, RUN_FILES.model));
+  try {
+    const run = new RunContext(model, payload, ctx.signal);
+    switch (payload.op) {
+      case 'project':
+        return await project(run, payload.input, ctx);
+      case 'neighbors':
+        return neighbors(run, payload.input);
+      case 'heatmap':
+        return await heatmap(run, payload.input);
+      case 'importance':
+        return await importance(run, payload.input);
+      case 'recommend':
+        return await recommend(run, payload.input);
+    }
+  } finally {
+    model.dispose();
+  }
 }

@@ -40,6 +40,6 @@ export class AppState {
 
   /** The fastest backend that loads here, as app.info lists them fastest first. */
   get bestBackend(): string | null {
-    return this.info?.backends.find((backend) => backend.available)?.name ?? null;
+    return this.info?.defaultBackend ?? null;
   }
 }
