@@ -393,6 +393,9 @@ export interface BenchRow {
   ratioToTorch: number | null;
 }
 
+/** One measured row of a component benchmark (preprocessing, simulation, projections): flat values. */
+export type BenchFigures = Record<string, number | string | null>;
+
 export interface EvaluateResult {
   runId: string;
   rows: number;
@@ -464,6 +467,7 @@ export interface StudioMethods {
 
   'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean }) => BenchRow[];
+  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections'; rows?: number }) => BenchFigures[];
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

@@ -7,9 +7,9 @@ import { join, resolve } from 'node:path';
 import { checkModelSpec, PRESETS } from '../engine/model';
 import { listBackends } from '../engine/backend';
 import { previewFile } from '../engine/data';
-import type { AppInfo, BenchRow, EvaluateResult, GenerateResult } from './contract';
+import type { AppInfo, BenchFigures, BenchRow, EvaluateResult, GenerateResult } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
-import type { BenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
+import type { BenchPayload, ComponentBenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
 import { RUN_FILES } from '../engine/worker/train-job';
 import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
 import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
@@ -95,6 +95,13 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       };
       if (o['backend'] !== undefined) payload.backend = oneOf(o['backend'], 'backend', BACKENDS);
       return runJob<BenchRow[]>(ctx, 'bench', payload);
+    },
+    'bench.component': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['kind', 'rows']);
+      const payload: ComponentBenchPayload = { kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections'] as const) };
+      if (o['rows'] !== undefined) payload.rows = integer(o['rows'], 'rows', 1000, 50_000_000);
+      return runJob<BenchFigures[]>(ctx, 'bench-component', payload);
     },
     'runs.evaluate': (input) => {
       const o = object(input);

@@ -43,7 +43,10 @@ commands:
   eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
   predict    --run ID --data FILE --out FILE  write click probabilities, one per line
   generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
-  bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle,terabyte] [--backend B] [--no-torch]
+  bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle] [--backend B] [--no-torch]
+             DLRM training samples/s and peak memory, with the ratio to the PyTorch reference
+  bench preprocess [--rows N] | bench simulation | bench projections
+             parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times
   compare    --models dlrm,dcn,fm,lr  plus train options: trains each on the same data and budget
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
              [--drift X] [--seed N] [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated]
@@ -200,7 +203,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string' },
     generate: { out: 'string', rows: 'number', seed: 'number' },
-    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean' },
+    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
@@ -275,6 +278,17 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       cli.print(await cli.call('data.generate', { path: need('out'), rows: num(args, 'rows') ?? 1_000_000, seed: num(args, 'seed') ?? 1 }));
       return 0;
     case 'bench': {
+      const component = args.positionals[0];
+      if (component !== undefined) {
+        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections') {
+          throw new UsageError(`bench takes preprocess, simulation or projections, not "${component}"`);
+        }
+        cli.info(`benchmarking ${component} ...`);
+        const input: MethodInput<'bench.component'> = { kind: component };
+        if (num(args, 'rows') !== undefined) input.rows = num(args, 'rows')!;
+        cli.print(await cli.call('bench.component', input));
+        return 0;
+      }
       const batches = ((args.options['batches'] as string[] | undefined) ?? ['128', '2048']).map(Number);
       const input: MethodInput<'bench.train'> = {
         batchSizes: batches,

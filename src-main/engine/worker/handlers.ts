@@ -5,7 +5,7 @@ import type { JobHandler } from './protocol';
 import { trainJob } from './train-job';
 import { simulateJob } from './simulate-job';
 import { exploreJob } from './explore-job';
-import { benchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
+import { benchJob, componentBenchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
 
 export const JOB_HANDLERS: Record<string, JobHandler> = {
   train: trainJob,
@@ -13,6 +13,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   explore: exploreJob,
   generate: generateJob,
   bench: benchJob,
+  'bench-component': componentBenchJob,
   evaluate: evaluateJob,
   predict: predictJob,
 };

@@ -8,7 +8,10 @@ import { once } from 'node:events';
 import { prepareDataset, prepareScoringFile, writeSyntheticTsv, type PreprocessingState } from '../data';
 import { computeMetrics, loadModel, predictBatches, runBench } from '../train';
 import { initBackend } from '../backend';
-import type { BackendName, BenchRow, DatasetSpec, EvaluateResult, GenerateResult } from '../../service/contract';
+import { benchPreprocess } from '../data/bench';
+import { benchSimulation } from '../sim';
+import { benchProjections } from '../explore/bench';
+import type { BackendName, BenchFigures, BenchRow, DatasetSpec, EvaluateResult, GenerateResult } from '../../service/contract';
 import type { JobContext } from './protocol';
 import { RUN_FILES } from './train-job';
 
@@ -136,5 +139,31 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
     return { rows, outPath: p.outPath };
   } finally {
     model.dispose();
+  }
+}
+
+export interface ComponentBenchPayload {
+  kind: 'preprocess' | 'simulation' | 'projections';
+  /** preprocess: rows of the generated file (default 1,000,000). */
+  rows?: number;
+}
+
+/** Benchmarks of the other engine parts, flattened to printable rows. */
+export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<BenchFigures[]> {
+  const p = raw as ComponentBenchPayload;
+  const log = (line: string): void => ctx.emit({ type: 'log', line });
+  switch (p.kind) {
+    case 'preprocess': {
+      const r = await benchPreprocess(p.rows ?? 1_000_000, { log });
+      return [{ ...r } as unknown as BenchFigures];
+    }
+    case 'simulation': {
+      const r = await benchSimulation();
+      return [{ users: r.spec.users, items: r.spec.items, rounds: r.spec.rounds, retrainEvery: r.spec.retrainEvery, policies: r.spec.policies.map((x) => x.kind).join(','), seconds: r.millis / 1000, cpuSeconds: r.cpuMillis / 1000, millisPerRound: r.millisPerRound }];
+    }
+    case 'projections': {
+      const rows = await benchProjections({ log });
+      return rows.map((r) => ({ ...r }) as unknown as BenchFigures);
+    }
   }
 }
