@@ -74,6 +74,10 @@ class Cli {
     return this.service.call(method, input) as Promise<MethodResult<M>>;
   }
 
+  get quiet(): boolean {
+    return this.json;
+  }
+
   info(message: string): void {
     if (!this.json) this.progress.log(message);
   }
@@ -335,7 +339,7 @@ async function followSimulation(cli: Cli, id: string): Promise<MethodResult<'sim
   for (;;) {
     const detail = await cli.call('sim.get', { id });
     if (detail.status !== 'running' && detail.status !== 'queued') return detail;
-    cli['progress'].update({ fraction: detail.progress, label: `simulation ${id}`, etaSeconds: null });
+    if (!cli.quiet) cli['progress'].update({ fraction: detail.progress, label: `simulation ${id}`, etaSeconds: null });
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -55,7 +55,8 @@ class DenseSgd implements DenseOptimizer {
 }
 
 function zerosLike(variables: readonly tf.Variable[]): tf.Variable[] {
-  return variables.map((v) => tf.variable(tf.zerosLike(v), false));
+  // tidy frees the zeros tensor; the variable keeps (a reference to) its data.
+  return variables.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
 }
 
 function readState(vars: readonly tf.Variable[]): Float32Array[] {
