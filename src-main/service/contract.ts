@@ -467,7 +467,7 @@ export interface StudioMethods {
 
   'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean }) => BenchRow[];
-  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections'; rows?: number }) => BenchFigures[];
+  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity'; rows?: number; epochs?: number; seeds?: number[] }) => BenchFigures[];
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

@@ -45,8 +45,9 @@ commands:
   generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
   bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle] [--backend B] [--no-torch]
              DLRM training samples/s and peak memory, with the ratio to the PyTorch reference
-  bench preprocess [--rows N] | bench simulation | bench projections
-             parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times
+  bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
+             parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
+             test AUC against torch_dlrm.py train on the same synthetic files
   compare    --models dlrm,dcn,fm,lr  plus train options: trains each on the same data and budget
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
              [--drift X] [--seed N] [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated]
@@ -207,7 +208,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string' },
     generate: { out: 'string', rows: 'number', seed: 'number' },
-    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number' },
+    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
@@ -284,12 +285,15 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'bench': {
       const component = args.positionals[0];
       if (component !== undefined) {
-        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections') {
-          throw new UsageError(`bench takes preprocess, simulation or projections, not "${component}"`);
+        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity') {
+          throw new UsageError(`bench takes preprocess, simulation, projections or parity, not "${component}"`);
         }
         cli.info(`benchmarking ${component} ...`);
         const input: MethodInput<'bench.component'> = { kind: component };
         if (num(args, 'rows') !== undefined) input.rows = num(args, 'rows')!;
+        if (num(args, 'epochs') !== undefined) input.epochs = num(args, 'epochs')!;
+        const seeds = args.options['seeds'];
+        if (Array.isArray(seeds)) input.seeds = seeds.map(Number);
         cli.print(await cli.call('bench.component', input));
         return 0;
       }

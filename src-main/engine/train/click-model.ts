@@ -48,7 +48,7 @@ export class DlrmClickModel implements ClickModelTrainer {
     this.itemTableSize = this.options.itemTableSize;
   }
 
-  fit(log: InteractionLog): Scorer {
+  fit(log: InteractionLog, _round?: number): Scorer {
     const { features } = log;
     const topics = features.topicCount;
     const numDense = topics + 1;

@@ -2,11 +2,12 @@
  * Jobs behind the CLI's tools: write a synthetic file, benchmark training, evaluate a trained run
  * and score a file with it. Each runs in a worker so the app stays responsive.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { prepareDataset, prepareScoringFile, writeSyntheticTsv, type PreprocessingState } from '../data';
-import { computeMetrics, loadModel, predictBatches, runBench } from '../train';
+import { computeMetrics, loadModel, predictBatches, runBench, runParity } from '../train';
 import { initBackend } from '../backend';
 import { benchPreprocess } from '../data/bench';
 import { benchSimulation } from '../sim';
@@ -143,9 +144,16 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
 }
 
 export interface ComponentBenchPayload {
-  kind: 'preprocess' | 'simulation' | 'projections';
-  /** preprocess: rows of the generated file (default 1,000,000). */
+  kind: 'preprocess' | 'simulation' | 'projections' | 'parity';
+  /** preprocess: rows of the generated file (default 1,000,000); parity: training rows (default 200,000). */
   rows?: number;
+  /** parity: epochs (default 3) and init seeds (default 1, 2). */
+  epochs?: number;
+  seeds?: number[];
+  /** parity: where ../shared/peer/torch_dlrm.py is. */
+  torchScript?: string;
+  /** parity: folder for the generated files and their cache. */
+  workDir?: string;
 }
 
 /** Benchmarks of the other engine parts, flattened to printable rows. */
@@ -165,5 +173,39 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
       const rows = await benchProjections({ log });
       return rows.map((r) => ({ ...r }) as unknown as BenchFigures);
     }
+    case 'parity':
+      return parityBench(p, log);
   }
+}
+
+/**
+ * Model-quality parity with ../shared/peer/torch_dlrm.py: the same synthetic train/test TSV files,
+ * hashing, batch 128, SGD at 0.1, file order, for each seed; mean test AUC of both and the gap.
+ */
+async function parityBench(p: ComponentBenchPayload, log: (line: string) => void): Promise<BenchFigures[]> {
+  const dir = p.workDir ?? join(tmpdir(), 'dlrm-parity');
+  mkdirSync(dir, { recursive: true });
+  const rows = p.rows ?? 200_000;
+  const trainPath = join(dir, `train-${rows}.tsv`);
+  const testPath = join(dir, `test-${rows}.tsv`);
+  if (!existsSync(trainPath)) await writeSyntheticTsv(trainPath, rows, 11);
+  if (!existsSync(testPath)) await writeSyntheticTsv(testPath, Math.round(rows / 4), 12);
+  const result = await runParity({
+    trainPath,
+    testPath,
+    seeds: p.seeds ?? [1, 2],
+    epochs: p.epochs ?? 3,
+    torchScript: p.torchScript ?? false,
+    log,
+    loadSources: async (train, test, tableRows) => {
+      // valid = test so no training rows are carved off: both sides train on the same rows.
+      const prepared = await prepareDataset({ kind: 'files', train, valid: test, test }, { cacheDir: join(dir, 'cache'), hashSize: tableRows, categorical: 'hash' });
+      return { train: prepared.train, test: prepared.test, tableSizes: prepared.tableSizes };
+    },
+  });
+  return [
+    ...result.ours.map((o) => ({ side: 'dlrm-studio', seed: o.seed, testAuc: o.test.auc ?? null, testLogLoss: o.test.logLoss ?? null })),
+    ...result.torch.map((t) => ({ side: 'torch_dlrm.py', seed: t.seed, testAuc: t.auc, testLogLoss: null })),
+    { side: 'mean', seed: null, testAuc: result.oursMeanAuc, testLogLoss: null, torchMeanAuc: result.torchMeanAuc, gap: result.gap },
+  ];
 }
