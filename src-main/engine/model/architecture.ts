@@ -1,8 +1,9 @@
 /**
  * DLRM architecture: parsing and validating the layer strings of a ModelSpec, derived sizes
- * (interaction width, top-MLP input), parameter counts and memory estimates. Pure functions, no tfjs.
+ * (interaction width, top-MLP input), parameter counts. Pure functions, no tfjs. Validation and size
+ * estimates of every model kind (checkModelSpec) are in model-spec.ts.
  */
-import type { InteractionKind, ModelCheck, ModelSpec, OptimizerSpec } from '../../service/contract';
+import type { InteractionKind, ModelSpec } from '../../service/contract';
 
 /** Number of dense (integer) Criteo features I. */
 export const DEFAULT_NUM_DENSE = 13;
@@ -62,9 +63,6 @@ export function parseLayerSizes(text: string, what: string): number[] {
   });
 }
 
-/** Bytes per float32 parameter. */
-const FLOAT_BYTES = 4;
-
 /**
  * Resolves a ModelSpec into sizes. Collects every problem instead of stopping at the first.
  * @returns the architecture, or null with errors filled.
@@ -76,7 +74,7 @@ export function resolveArchitecture(
   const errors: string[] = [];
   const numDense = options.numDense ?? DEFAULT_NUM_DENSE;
   const numFeatures = options.numFeatures ?? DEFAULT_NUM_FEATURES;
-  if (spec.kind !== 'dlrm') errors.push(`model kind "${spec.kind}" is not available in this engine yet (only "dlrm")`);
+  if (spec.kind !== 'dlrm') errors.push(`model kind "${spec.kind}" is not a DLRM (resolveModel in model-spec.ts resolves every kind)`);
   const dim = spec.embeddingDim;
   if (!Number.isInteger(dim) || dim <= 0) errors.push(`embedding dim must be a positive integer, got ${dim}`);
   if (!Number.isInteger(spec.hashSize) || spec.hashSize <= 0) {
@@ -147,38 +145,4 @@ export function mlpParamCount(sizes: readonly number[]): number {
 /** Parameters of the bottom and top MLPs. */
 export function denseParamCount(arch: DlrmArchitecture): number {
   return mlpParamCount(arch.bottomSizes) + mlpParamCount(arch.topSizes);
-}
-
-/**
- * Validates a spec and estimates its size: parameters (tables + MLPs) and memory in bytes for
- * parameters plus optimizer state (Adagrad: one accumulator per dense weight; Adam: two;
- * row-wise Adagrad: one per table row). Tables all have spec.hashSize rows.
- */
-export function checkModelSpec(spec: ModelSpec, opt?: OptimizerSpec): ModelCheck {
-  const { arch, errors } = resolveArchitecture(spec);
-  if (opt) {
-    if (!(opt.learningRate > 0) || !Number.isFinite(opt.learningRate)) {
-      errors.push(`learning rate must be a positive number, got ${opt.learningRate}`);
-    }
-    if (!Number.isInteger(opt.warmupSteps) || opt.warmupSteps < 0) {
-      errors.push(`warm-up steps must be a non-negative integer, got ${opt.warmupSteps}`);
-    }
-  }
-  if (!arch) return { ok: false, errors, paramCount: 0, memoryBytes: 0, topInputWidth: null };
-  const tableRows = arch.numFeatures * spec.hashSize;
-  const tableParams = tableRows * arch.embeddingDim;
-  const denseParams = denseParamCount(arch);
-  let stateFloats = 0;
-  if (opt) {
-    if (opt.dense === 'adagrad') stateFloats += denseParams;
-    if (opt.dense === 'adam') stateFloats += 2 * denseParams;
-    if (opt.sparse === 'rowwise-adagrad') stateFloats += tableRows;
-  }
-  return {
-    ok: errors.length === 0,
-    errors,
-    paramCount: tableParams + denseParams,
-    memoryBytes: (tableParams + denseParams + stateFloats) * FLOAT_BYTES,
-    topInputWidth: arch.topSizes[0],
-  };
 }

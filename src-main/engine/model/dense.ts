@@ -5,11 +5,45 @@
  * stock gradient of matMul uses transpose flags and falls into a naive loop. Here the backward
  * transposes explicitly and calls plain matMul. The forward calls the `_FusedMatMul` kernel directly
  * (tf.fused.matMul un-fuses under a gradient tape) with 3-D [1, M, K] inputs (2-D crashes wasm).
+ *
+ * On device backends (webgpu, tfjs-node's tensorflow, webgl) matmuls with transpose flags are native
+ * and explicit transposes only cost copies: there the layer is a 2-D `_FusedMatMul` forward and a
+ * backward of flagged matMuls plus a column sum, all on the device (no reads to the host).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
 
 export type DenseActivation = 'relu' | 'linear';
+
+/** Backends that run kernels on an accelerator (or natively), where the device-friendly ops are used. */
+const DEVICE_BACKENDS = new Set(['webgpu', 'tensorflow', 'webgl']);
+
+/**
+ * Whether the active backend should get the device paths of dense() and interact(): true on webgpu,
+ * tensorflow (tfjs-node / tfjs-node-gpu) and webgl; false on wasm and cpu (hand-tuned host paths).
+ */
+export function usesDeviceOps(): boolean {
+  return DEVICE_BACKENDS.has(tf.getBackend());
+}
+
+function makeDeviceDenseOp(activation: DenseActivation) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor2D;
+    const w = args[1] as tf.Tensor2D;
+    const b = args[2] as tf.Tensor1D;
+    const save = args[3] as tf.GradSaveFunc;
+    const y = tf.engine().runKernel('_FusedMatMul', { a: x, b: w, bias: b }, { transposeA: false, transposeB: false, activation }) as tf.Tensor2D;
+    save([x, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, ys] = saved as tf.Tensor2D[];
+        const dz = (activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy) as tf.Tensor2D;
+        return [tf.matMul(dz, ws, false, true), tf.matMul(xs, dz, true, false), tf.sum(dz, 0)];
+      },
+    };
+  }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}
 
 function makeDenseOp(activation: DenseActivation) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -44,13 +78,20 @@ const denseOps: Record<DenseActivation, (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.T
   linear: makeDenseOp('linear'),
 };
 
+const deviceDenseOps: Record<DenseActivation, (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D> = {
+  relu: makeDeviceDenseOp('relu'),
+  linear: makeDeviceDenseOp('linear'),
+};
+
 /**
- * y = activation(x W + b).
+ * y = activation(x W + b). The implementation follows the active backend (see usesDeviceOps), unless
+ * `path` names one (tests compare the two).
  * @param x [B, K]  @param w [K, N]  @param b [N]
  * @returns [B, N]
  */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: DenseActivation): tf.Tensor2D {
-  return denseOps[activation](x, w, b);
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: DenseActivation, path?: 'host' | 'device'): tf.Tensor2D {
+  const device = path ? path === 'device' : usesDeviceOps();
+  return (device ? deviceDenseOps : denseOps)[activation](x, w, b);
 }
 
 /** Weights of one layer, fan-in K, fan-out N. */
@@ -98,9 +139,10 @@ export class Mlp {
         for (let i = 0; i < b.length; i++) b[i] = init.normal(0, bStd);
       }
       this.layers.push({
-        // unnamed: tfjs variable names are global and must be unique per engine
-        weight: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true),
-        bias: tf.variable(tf.tensor1d(b), true),
+        // unnamed: tfjs variable names are global and must be unique per engine; tidy frees the
+        // initial-value tensors (the variables keep their data)
+        weight: tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true)),
+        bias: tf.tidy(() => tf.variable(tf.tensor1d(b), true)),
       });
     }
   }

@@ -7,8 +7,10 @@
  * the model was created; the tables are host Float32Arrays.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../data/types';
+import type { ModelKind } from '../../service/contract';
+import type { Batch, JaggedIndices } from '../data/types';
 import { type DlrmArchitecture, numVectors } from './architecture';
+import { PairDotAccumulator, type CtrModel, type InteractionStrengths, type ModelWeights } from './ctr-model';
 import { EmbeddingBagCollection } from './embedding';
 import { Mlp } from './dense';
 import type { ExplainableModel } from './explainable';
@@ -16,15 +18,14 @@ import { interact, interactionForward, pairLayout, stackVectors } from './intera
 import { Rng } from './rng';
 import { tidyValues } from './tidy-values';
 
-/** Everything needed to rebuild a model's numbers: tables and MLP weights as flat arrays. */
-export interface DlrmWeights {
-  /** F tables, [rows_f, D] row-major. */
-  tables: Float32Array[];
-  /** Bottom then top MLP: weight [K, N] and bias [N] of each layer, in layer order. */
-  dense: Float32Array[];
-}
+/**
+ * Everything needed to rebuild a DLRM's numbers: F tables [rows_f, D] and the bottom then top MLP
+ * (weight [K, N] and bias [N] of each layer, in layer order) as flat arrays.
+ */
+export type DlrmWeights = ModelWeights;
 
-export class Dlrm implements ExplainableModel {
+export class Dlrm implements ExplainableModel, CtrModel {
+  readonly kind: ModelKind = 'dlrm';
   readonly embeddings: EmbeddingBagCollection;
   readonly bottom: Mlp;
   readonly top: Mlp;
@@ -73,6 +74,12 @@ export class Dlrm implements ExplainableModel {
   get tableSizes(): readonly number[] {
     return this.embeddings.tableSizes;
   }
+  get featureTableSizes(): readonly number[] {
+    return this.embeddings.tableSizes;
+  }
+  get numDense(): number {
+    return this.arch.numDense;
+  }
   get paramCount(): number {
     return this.embeddings.paramCount + this.bottom.paramCount + this.top.paramCount;
   }
@@ -84,6 +91,10 @@ export class Dlrm implements ExplainableModel {
 
   table(f: number): Float32Array {
     return this.embeddings.tables[f];
+  }
+
+  sparseInput(batch: Batch): JaggedIndices {
+    return batch.sparse;
   }
 
   /** Sum-pooled embeddings of a batch, [B, F, D]. */
@@ -156,6 +167,14 @@ export class Dlrm implements ExplainableModel {
       }
     }
     return result;
+  }
+
+  /** Mean <v_i, v_j> of the V interaction vectors over the rows, [V][V] (as FactorizationMachine reports it). */
+  interactionStrengths(batches: Batch | readonly Batch[]): InteractionStrengths {
+    const list = Array.isArray(batches) ? (batches as readonly Batch[]) : [batches as Batch];
+    const accumulator = new PairDotAccumulator(numVectors(this.arch));
+    for (const batch of list) if (batch.size > 0) accumulator.add(this.interactionVectors(batch), batch.size, this.embeddingDim);
+    return accumulator.result();
   }
 
   /** A copy of the weights (tables copied too). */

@@ -1,10 +1,17 @@
 export * from './architecture';
+export * from './model-spec';
 export * from './presets';
 export * from './rng';
 export * from './embedding';
 export * from './dense';
 export * from './interaction';
 export * from './loss';
+export * from './ctr-model';
 export * from './dlrm';
+export * from './fm';
+export * from './logistic';
+export * from './mf';
+export * from './dcn';
+export * from './models';
 export type { ExplainableModel } from './explainable';
 export * from './tidy-values';

@@ -1,6 +1,9 @@
 /**
  * Feature interaction of DLRM, computed in plain JS over Float32Arrays as ONE custom-gradient op
  * (wasm's Slice/Gather/batched matmul kernels are naive, and the op is memory-bound anyway).
+ * On device backends (webgpu, tensorflow, webgl: see usesDeviceOps in dense.ts) the same op is made of
+ * tensor ops instead, so nothing is read back to the host: stack [B, V, D], batched T T^T, gather of
+ * the kept pairs; its backward scatters by a gather with an inverse index (no UnsortedSegmentSum).
  *
  * The V = F + 1 interaction vectors of a row are the bottom-MLP output followed by the F pooled
  * embeddings. Output per row:
@@ -13,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InteractionKind } from '../../service/contract';
 import { pairCount } from './architecture';
+import { usesDeviceOps } from './dense';
 
 /** Which vectors each output pair multiplies. */
 export interface PairLayout {
@@ -190,22 +194,111 @@ export function splitVectors(vectors: Float32Array, batchSize: number, numFeatur
 }
 
 const interactionOps = new Map<string, (bottom: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D>();
+const deviceInteractionOps = new Map<string, (bottom: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D>();
+
+/** Index maps of the device path: where pair k sits in a row-major [V, V] product, and back. */
+interface PairIndices {
+  /** [P]: first[k] * V + second[k]. */
+  pairPosition: Int32Array;
+  /** [V * V]: the pair k stored at position i * V + j, or P (a zero column) for positions not kept. */
+  pairAtPosition: Int32Array;
+}
+
+const pairIndexCache = new Map<string, PairIndices>();
+
+function pairIndices(layout: PairLayout): PairIndices {
+  const key = `${layout.kind}/${layout.vectors}`;
+  const cached = pairIndexCache.get(key);
+  if (cached) return cached;
+  const V = layout.vectors;
+  const P = layout.first.length;
+  const pairPosition = new Int32Array(P);
+  const pairAtPosition = new Int32Array(V * V).fill(P);
+  for (let k = 0; k < P; k++) {
+    pairPosition[k] = layout.first[k] * V + layout.second[k];
+    pairAtPosition[pairPosition[k]] = k;
+  }
+  const result = { pairPosition, pairAtPosition };
+  pairIndexCache.set(key, result);
+  return result;
+}
+
+function checkShapes(x: tf.Tensor2D, emb: tf.Tensor3D): void {
+  const [B, , D] = emb.shape;
+  if (x.shape[1] !== D || x.shape[0] !== B) {
+    throw new Error(`interaction: bottom output is [${x.shape}] but pooled embeddings are [${emb.shape}]`);
+  }
+}
 
 /**
- * The interaction as a differentiable tfjs op.
+ * The interaction from tensor ops only (device path). Forward: T = [x | pooled] as [B, V, D],
+ * products Z = T T^T [B, V, V], the kept pairs gathered from Z flattened. Backward: the pair gradient
+ * is spread back to a [B, V, V] matrix G by a gather with the inverse index (positions not kept read
+ * an appended zero column), then dT = (G + G^T) T, since d(T_i . T_j) reaches T_i as T_j and T_j as T_i
+ * (a diagonal pair gets 2 g T_i, as it should).
+ */
+function makeDeviceInteraction(kind: InteractionKind): (bottom: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor2D;
+    const emb = args[1] as tf.Tensor3D;
+    const save = args[2] as tf.GradSaveFunc;
+    checkShapes(x, emb);
+    const [B, F, D] = emb.shape;
+    const V = F + 1;
+    const layout = pairLayout(kind, V, D);
+    const vectors = tf.concat([tf.reshape(x, [B, 1, D]), emb], 1) as tf.Tensor3D;
+    const split = (dVectors: tf.Tensor3D, dBottomDirect: tf.Tensor2D | null): tf.Tensor[] => {
+      const dBottom = tf.reshape(tf.slice(dVectors, [0, 0, 0], [B, 1, D]), [B, D]);
+      return [dBottomDirect ? tf.add(dBottom, dBottomDirect) : dBottom, tf.slice(dVectors, [0, 1, 0], [B, F, D])];
+    };
+    if (kind === 'cat') {
+      return {
+        value: tf.reshape(vectors, [B, V * D]) as tf.Tensor2D,
+        gradFunc: (dy: tf.Tensor) => split(tf.reshape(dy, [B, V, D]), null),
+      };
+    }
+    const P = layout.first.length;
+    const { pairPosition, pairAtPosition } = pairIndices(layout);
+    const products = tf.reshape(tf.matMul(vectors, vectors, false, true), [B, V * V]);
+    const pairs = tf.gather(products, tf.tensor1d(pairPosition, 'int32'), 1);
+    save([vectors]);
+    return {
+      value: tf.concat([x, pairs], 1) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const t = saved[0] as tf.Tensor3D;
+        const dBottomDirect = tf.slice(dy, [0, 0], [B, D]) as tf.Tensor2D;
+        const dPairs = tf.slice(dy, [0, D], [B, P]);
+        const padded = tf.concat([dPairs, tf.zeros([B, 1])], 1);
+        const g = tf.reshape(tf.gather(padded, tf.tensor1d(pairAtPosition, 'int32'), 1), [B, V, V]) as tf.Tensor3D;
+        const symmetric = tf.add(g, tf.transpose(g, [0, 2, 1])) as tf.Tensor3D;
+        return split(tf.matMul(symmetric, t), dBottomDirect);
+      },
+    };
+  }) as (bottom: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
+}
+
+/**
+ * The interaction as a differentiable tfjs op. The implementation follows the active backend (host
+ * JS on wasm/cpu, tensor ops on device backends), unless `path` names one.
  * @param bottom bottom-MLP output [B, D]  @param pooled pooled embeddings [B, F, D]
  * @returns [B, D + pairs] for dot/dot-self, [B, V * D] for cat
  */
-export function interact(kind: InteractionKind, bottom: tf.Tensor2D, pooled: tf.Tensor3D): tf.Tensor2D {
+export function interact(kind: InteractionKind, bottom: tf.Tensor2D, pooled: tf.Tensor3D, path?: 'host' | 'device'): tf.Tensor2D {
+  if (path ? path === 'device' : usesDeviceOps()) {
+    let deviceOp = deviceInteractionOps.get(kind);
+    if (!deviceOp) {
+      deviceOp = makeDeviceInteraction(kind);
+      deviceInteractionOps.set(kind, deviceOp);
+    }
+    return deviceOp(bottom, pooled);
+  }
   let op = interactionOps.get(kind);
   if (!op) {
     op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const x = args[0] as tf.Tensor2D;
       const emb = args[1] as tf.Tensor3D;
+      checkShapes(x, emb);
       const [B, F, D] = emb.shape;
-      if (x.shape[1] !== D || x.shape[0] !== B) {
-        throw new Error(`interaction: bottom output is [${x.shape}] but pooled embeddings are [${emb.shape}]`);
-      }
       const layout = pairLayout(kind, F + 1, D);
       const vectors = stackVectors(x.dataSync() as Float32Array, emb.dataSync() as Float32Array, B, F, D);
       const out = interactionForward(vectors, B, layout);

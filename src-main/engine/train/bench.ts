@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { BackendName } from '../../service/contract';
 import { initBackend } from '../backend';
 import type { Batch } from '../data/types';
+import { needsAsyncReads, stepAsync } from '../gpu/device-step';
 import { presetModel } from '../model/presets';
 import { Rng } from '../model/rng';
 import { randomBatch } from './testing';
@@ -93,7 +94,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       tableSizes,
     });
     const stepper = options.parallelWorkerScript ? await ParallelStepper.start(trainer, options.parallelWorkerScript, backend.name) : null;
-    const step = async (batch: Batch) => (stepper ? stepper.step(batch, 0.1) : trainer.step(batch, 0.1));
+    // webgpu cannot read synchronously in Node: its steps await their reads (gpu/device-step.ts)
+    const step = async (batch: Batch) =>
+      stepper ? stepper.step(batch, 0.1) : needsAsyncReads() ? stepAsync(trainer, batch, 0.1) : trainer.step(batch, 0.1);
     const rng = new Rng(42);
     // skewed ids (index = rows * u^3) so that duplicates occur inside a batch, as in the probe
     const pool: Batch[] = Array.from({ length: 4 }, () => randomBatch(rng, { batchSize, numDense: 13, tableSizes, skew: 3 }));

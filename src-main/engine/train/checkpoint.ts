@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DlrmWeights } from '../model/dlrm';
+import type { ModelWeights } from '../model/ctr-model';
 import { readTensorFile, writeTensorFile, type NamedArray } from './tensor-file';
-import type { DlrmTrainer, OptimizerStates, TrainJob } from './trainer';
+import type { ModelTrainer, OptimizerStates, TrainJob } from './trainer';
 
 export const CHECKPOINT_FORMAT = 'dlrm-studio-checkpoint';
 
@@ -34,7 +34,7 @@ export interface CheckpointMeta {
 
 export interface Checkpoint {
   meta: CheckpointMeta;
-  weights: DlrmWeights;
+  weights: ModelWeights;
   optimizers: OptimizerStates;
 }
 
@@ -42,7 +42,7 @@ function named(prefix: string, arrays: Float32Array[]): NamedArray[] {
   return arrays.map((data, i) => ({ name: `${prefix}/${i}`, data }));
 }
 
-export function saveCheckpoint(file: string, trainer: DlrmTrainer, position: TrainingPosition, backend: string): void {
+export function saveCheckpoint(file: string, trainer: ModelTrainer, position: TrainingPosition, backend: string): void {
   const tables = trainer.model.embeddings.tables;
   const dense = trainer.model.variables().map((v) => v.dataSync() as Float32Array);
   const states = trainer.optimizerStates();

@@ -9,4 +9,5 @@ export * from './model-file';
 export * from './bench';
 export * from './parity';
 export { ParallelStepper, type GradientHelperData } from './parallel';
-export { randomBatch, plantedSplit, type RandomBatchOptions } from './testing';
+export { randomBatch, plantedSplit, plantedInteractionSplit, type RandomBatchOptions, type PlantedInteractionOptions } from './testing';
+export * from './compare';

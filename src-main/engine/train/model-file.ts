@@ -1,19 +1,24 @@
 /**
- * A trained model on disk: weights, tables, the model spec, table sizes and the preprocessing that
- * produced its inputs (opaque JSON from the data module, passed through), in the tensor-file container.
+ * A trained model on disk: weights, tables, the model kind and spec, table sizes and the
+ * preprocessing that produced its inputs (opaque JSON from the data module, passed through), in the
+ * tensor-file container. Any kind (DLRM, DCN, FM, MF, LR); loadModel rebuilds the right class.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MetricValues, ModelSpec } from '../../service/contract';
+import type { MetricValues, ModelKind, ModelSpec } from '../../service/contract';
 import type { Batch } from '../data/types';
-import { architectureOf } from '../model/architecture';
+import type { CtrModel } from '../model/ctr-model';
 import { Dlrm } from '../model/dlrm';
+import { modelFromWeights } from '../model/models';
 import { readTensorFile, writeTensorFile } from './tensor-file';
 
 export const MODEL_FORMAT = 'dlrm-studio-model';
 
 export interface SavedModelMeta {
+  /** The model class (also model.kind; files written before other kinds existed lack it: 'dlrm'). */
+  kind: ModelKind;
   model: ModelSpec;
+  /** Rows of the table of each categorical feature of the data, [F]. */
   tableSizes: number[];
   numDense: number;
   /** How raw rows become model inputs (hashing, vocabularies...), as the data module describes it. */
@@ -23,32 +28,48 @@ export interface SavedModelMeta {
   createdAt: string;
 }
 
-export function saveModel(file: string, model: Dlrm, meta: Omit<SavedModelMeta, 'createdAt' | 'tableSizes' | 'numDense'>): void {
-  const full: SavedModelMeta = { ...meta, tableSizes: [...model.tableSizes], numDense: model.arch.numDense, createdAt: new Date().toISOString() };
+/** @throws when meta.model is of another kind than the model. */
+export function saveModel(file: string, model: CtrModel, meta: Omit<SavedModelMeta, 'createdAt' | 'tableSizes' | 'numDense' | 'kind'>): void {
+  if (meta.model.kind !== model.kind) throw new Error(`saveModel: the spec is a "${meta.model.kind}" model but the model is "${model.kind}"`);
+  const full: SavedModelMeta = { ...meta, kind: model.kind, tableSizes: [...model.featureTableSizes], numDense: model.numDense, createdAt: new Date().toISOString() };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeTensorFile(file, MODEL_FORMAT, { ...full, counts: { tables: model.tableSizes.length, dense: model.variables().length } }, [
+  writeTensorFile(file, MODEL_FORMAT, { ...full, counts: { tables: model.embeddings.tables.length, dense: model.variables().length } }, [
     ...model.embeddings.tables.map((data, i) => ({ name: `table/${i}`, data })),
     ...model.variables().map((v, i) => ({ name: `dense/${i}`, data: v.dataSync() as Float32Array })),
   ]);
 }
 
-/** Loads a saved model onto the current tfjs backend (the caller disposes it). */
-export function loadModel(file: string): { model: Dlrm; meta: SavedModelMeta } {
+/** Loads a saved model of any kind onto the current tfjs backend (the caller disposes it). */
+export function loadModel(file: string): { model: CtrModel; meta: SavedModelMeta } {
   const { meta, arrays } = readTensorFile<SavedModelMeta & { counts: { tables: number; dense: number } }>(file, MODEL_FORMAT);
+  const kind = meta.kind ?? meta.model.kind;
+  if (kind !== meta.model.kind) throw new Error(`${file}: the file says kind "${kind}" but its spec is a "${meta.model.kind}" model`);
   const take = (prefix: string, n: number) =>
     Array.from({ length: n }, (_, i) => {
       const a = arrays.get(`${prefix}/${i}`);
       if (!a) throw new Error(`${file}: missing array ${prefix}/${i}`);
       return a;
     });
-  const arch = architectureOf(meta.model, { numDense: meta.numDense, numFeatures: meta.tableSizes.length });
-  const model = Dlrm.fromWeights(arch, meta.tableSizes, { tables: take('table', meta.counts.tables), dense: take('dense', meta.counts.dense) });
+  const model = modelFromWeights(meta.model, meta.tableSizes, { tables: take('table', meta.counts.tables), dense: take('dense', meta.counts.dense) }, { numDense: meta.numDense });
   const { counts: _counts, ...rest } = meta;
-  return { model, meta: rest };
+  return { model, meta: { ...rest, kind } };
+}
+
+/**
+ * Loads a saved DLRM (what the explore views need: an ExplainableModel).
+ * @throws naming the kind when the file holds another model.
+ */
+export function loadDlrmModel(file: string): { model: Dlrm; meta: SavedModelMeta } {
+  const loaded = loadModel(file);
+  if (!(loaded.model instanceof Dlrm)) {
+    loaded.model.dispose();
+    throw new Error(`${file} holds a "${loaded.meta.kind}" model; this view needs a DLRM`);
+  }
+  return { model: loaded.model, meta: loaded.meta };
 }
 
 /** Click probabilities of every row of the given batches, in order. */
-export function predictBatches(model: Dlrm, batches: Iterable<Batch>): Float32Array {
+export function predictBatches(model: Pick<CtrModel, 'predict'>, batches: Iterable<Batch>): Float32Array {
   const parts: Float32Array[] = [];
   let n = 0;
   for (const batch of batches) {

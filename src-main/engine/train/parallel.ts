@@ -1,6 +1,6 @@
 /**
  * Data-parallel training steps on two threads. The wasm backend runs on one thread, so the second
- * core is used by a helper worker thread with its own tfjs backend and its own copy of the MLPs:
+ * core is used by a helper worker thread with its own tfjs backend and its own copy of the dense weights:
  * every step the batch is pooled here, the second half of the rows (pooled vectors, dense features,
  * labels) and the current MLP weights go to the helper, both halves compute their loss share
  * (mean over the whole batch) and gradients at the same time, the dense gradients are summed in a
@@ -14,9 +14,8 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import type { BackendName } from '../../service/contract';
 import { initBackend } from '../backend';
 import type { Batch } from '../data/types';
-import { architectureOf } from '../model/architecture';
-import { Dlrm } from '../model/dlrm';
-import { lossAndGradients, type DlrmTrainer, type TrainJob } from './trainer';
+import { createModel } from '../model/models';
+import { lossAndGradients, type ModelTrainer, type TrainJob } from './trainer';
 
 /** workerData of a gradient helper (the training worker entry dispatches on role). */
 export interface GradientHelperData {
@@ -48,7 +47,7 @@ export class ParallelStepper {
   lastHelperMillis = 0;
 
   private constructor(
-    private readonly trainer: DlrmTrainer,
+    private readonly trainer: ModelTrainer,
     private readonly worker: Worker,
   ) {
     worker.on('message', (reply: HelperReply) => this.pending?.(reply));
@@ -75,7 +74,7 @@ export class ParallelStepper {
    * Starts the helper thread and waits until its backend and model are ready.
    * @param workerScript the bundled training worker entry (it runs the helper when workerData.role says so).
    */
-  static async start(trainer: DlrmTrainer, workerScript: string | URL, backend: BackendName): Promise<ParallelStepper> {
+  static async start(trainer: ModelTrainer, workerScript: string | URL, backend: BackendName): Promise<ParallelStepper> {
     const data: GradientHelperData = { role: 'gradient-helper', job: trainer.job, backend };
     const stepper = new ParallelStepper(trainer, new Worker(workerScript, { workerData: data }));
     const reply = await stepper.nextReply();
@@ -90,10 +89,14 @@ export class ParallelStepper {
   async step(batch: Batch, learningRate: number): Promise<number> {
     const B = batch.size;
     if (B < 2) return this.trainer.step(batch, learningRate);
-    const { numDense: I, numFeatures: F, embeddingDim: D } = this.trainer.model.arch;
+    const model = this.trainer.model;
+    const I = model.numDense;
+    // T tables of width W (F and D for DLRM)
+    const F = model.embeddings.numFeatures;
+    const D = model.embeddings.dim;
     const head = Math.ceil(B / 2);
     const tail = B - head;
-    const pooled = this.trainer.model.embeddings.pool(batch.sparse);
+    const pooled = model.embeddings.pool(model.sparseInput(batch));
     const variables = this.trainer.denseVariables();
     const request: GradientRequest = {
       type: 'gradients',
@@ -147,9 +150,8 @@ export async function runGradientHelper(port: MessagePort, data: GradientHelperD
   try {
     const info = await initBackend(data.backend);
     const job = data.job;
-    const arch = architectureOf(job.model, { numDense: job.numDense, numFeatures: job.tableSizes.length });
     // the helper never touches embedding tables: one-row placeholders keep its memory small
-    const model = Dlrm.create(arch, job.tableSizes.map(() => 1), 0);
+    const model = createModel(job.model, job.tableSizes.map(() => 1), 0, { numDense: job.numDense });
     const variables = model.variables();
     port.on('message', (request: GradientRequest) => {
       try {

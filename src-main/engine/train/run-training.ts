@@ -5,12 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MetricValues } from '../../service/contract';
 import { initBackend, type BackendInfo } from '../backend';
-import type { Dlrm } from '../model/dlrm';
+import type { CtrModel } from '../model/ctr-model';
 import { batchesPerEpoch, type BatchSourceLike } from './batch-source';
 import { checkpointMismatch, checkpointPath, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainingPosition } from './checkpoint';
 import { ParallelStepper } from './parallel';
 import { learningRateAt } from './schedule';
-import { DlrmTrainer, type TrainJob } from './trainer';
+import { ModelTrainer, type TrainJob } from './trainer';
 
 export type TrainEvent =
   | { type: 'started'; backend: string; detail: string; paramCount: number; totalSteps: number; resumedFromStep: number }
@@ -77,7 +77,7 @@ export interface TrainResult {
   lastCheckpoint: string | null;
   error: string | null;
   /** Only with keepModel. */
-  model: Dlrm | null;
+  model: CtrModel | null;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -96,7 +96,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     error: null,
     model: null,
   };
-  let trainer: DlrmTrainer | null = null;
+  let trainer: ModelTrainer | null = null;
   let stepper: ParallelStepper | null = null;
   try {
     const backend = opts.backend ?? (await initBackend(job.train.backend));
@@ -114,10 +114,10 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       const checkpoint = loadCheckpoint(opts.resumeFrom);
       const mismatch = checkpointMismatch(checkpoint.meta.job, job);
       if (mismatch) throw new Error(`cannot resume from ${opts.resumeFrom}: ${mismatch}`);
-      trainer = new DlrmTrainer(job, { weights: checkpoint.weights, optimizers: checkpoint.optimizers });
+      trainer = new ModelTrainer(job, { weights: checkpoint.weights, optimizers: checkpoint.optimizers });
       position = checkpoint.meta.position;
     } else {
-      trainer = new DlrmTrainer(job);
+      trainer = new ModelTrainer(job);
     }
     const active = trainer;
     if (opts.parallelWorkerScript) stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);

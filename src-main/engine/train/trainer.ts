@@ -1,15 +1,17 @@
 /**
- * One DLRM training step, evaluation and the trainer state that a checkpoint captures.
+ * One training step of any model kind (../model/ctr-model.ts), evaluation and the trainer state that a
+ * checkpoint captures.
  *
  * A step: pool the batch's embedding rows on the host -> tensors -> loss and gradients with respect to
- * the pooled embeddings and the MLP weights (tf.valueAndGrads over custom-gradient ops) -> dense
- * optimizer on the MLP variables -> row gradients of the tables (duplicates summed) -> sparse optimizer.
+ * the pooled embeddings and the dense weights (tf.valueAndGrads over custom-gradient ops) -> dense
+ * optimizer on the variables -> row gradients of the tables (duplicates summed) -> sparse optimizer.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MetricValues, ModelSpec, OptimizerSpec, TrainSpec } from '../../service/contract';
 import type { Batch } from '../data/types';
-import { architectureOf } from '../model/architecture';
-import { Dlrm, type DlrmWeights } from '../model/dlrm';
+import type { CtrModel, ModelWeights } from '../model/ctr-model';
+import type { Dlrm } from '../model/dlrm';
+import { createModel, modelFromWeights } from '../model/models';
 import { binaryCrossEntropyWithLogits } from '../model/loss';
 import { orderedBatches, type BatchSourceLike } from './batch-source';
 import { computeMetrics } from './metrics';
@@ -26,6 +28,22 @@ export interface TrainJob {
   numDense?: number;
 }
 
+/**
+ * OptimizerSpec plus a learning rate of its own for the embedding tables, which the contract does not
+ * carry yet. Models with few dense weights in front of unnormalised dense features (logistic
+ * regression, FM, DCN) need a small Adam rate for those weights and a large row-wise Adagrad rate for
+ * the tables; one rate cannot serve both. Read when present; the schedule scales both rates alike.
+ */
+export type OptimizerSpecWithSparseRate = OptimizerSpec & { sparseLearningRate?: number };
+
+/** Learning rate of the tables relative to the dense one (1 unless sparseLearningRate is given). */
+export function sparseRateFactor(optimizer: OptimizerSpec): number {
+  const sparse = (optimizer as OptimizerSpecWithSparseRate).sparseLearningRate;
+  if (sparse === undefined) return 1;
+  if (!(sparse > 0) || !Number.isFinite(sparse)) throw new Error(`sparse learning rate must be a positive number, got ${sparse}`);
+  return sparse / optimizer.learningRate;
+}
+
 /** Trainer state other than the model weights, as restored from a checkpoint. */
 export interface OptimizerStates {
   dense: Float32Array[];
@@ -34,11 +52,11 @@ export interface OptimizerStates {
 
 /**
  * Loss (mean binary cross-entropy times lossScale) and its gradients with respect to the pooled
- * embeddings and each MLP variable. Call inside tf.tidy.
- * @param dense [rows, I]  @param pooled [rows, F, D]  @param labels [rows]
+ * embeddings and each dense variable. Call inside tf.tidy.
+ * @param dense [rows, I]  @param pooled [rows, T, W] (T tables of width W)  @param labels [rows]
  */
 export function lossAndGradients(
-  model: Dlrm,
+  model: CtrModel,
   variables: readonly tf.Variable[],
   dense: Float32Array,
   pooled: Float32Array,
@@ -46,7 +64,9 @@ export function lossAndGradients(
   rows: number,
   lossScale: number,
 ): { loss: tf.Scalar; pooledGradient: tf.Tensor; denseGradients: tf.Tensor[] } {
-  const { numDense, numFeatures: F, embeddingDim: D } = model.arch;
+  const numDense = model.numDense;
+  const F = model.embeddings.numFeatures;
+  const D = model.embeddings.dim;
   const denseInput = tf.tensor2d(dense, [rows, numDense]);
   const labelInput = tf.tensor2d(labels, [rows, 1]);
   const lossAndGrads = tf.valueAndGrads((pooledInput: tf.Tensor, ...weights: tf.Tensor[]) => {
@@ -57,22 +77,28 @@ export function lossAndGradients(
   return { loss: value as tf.Scalar, pooledGradient: grads[0], denseGradients: grads.slice(1) };
 }
 
-export class DlrmTrainer {
-  readonly model: Dlrm;
+export class ModelTrainer {
+  readonly model: CtrModel;
   readonly denseOptimizer: DenseOptimizer;
   readonly sparseOptimizer: SparseOptimizer;
   private readonly variables: tf.Variable[];
+  /** Table learning rate / dense learning rate. */
+  private readonly sparseFactor: number;
 
-  /** Builds the model on the current tfjs backend: fresh (seeded by job.train.seed) or from saved weights. */
+  /**
+   * Builds the model of job.model.kind on the current tfjs backend: fresh (seeded by job.train.seed)
+   * or from saved weights.
+   */
   constructor(
     readonly job: TrainJob,
-    restored?: { weights: DlrmWeights; optimizers: OptimizerStates },
+    restored?: { weights: ModelWeights; optimizers: OptimizerStates },
   ) {
-    const arch = architectureOf(job.model, { numDense: job.numDense, numFeatures: job.tableSizes.length });
-    this.model = restored ? Dlrm.fromWeights(arch, job.tableSizes, restored.weights) : Dlrm.create(arch, job.tableSizes, job.train.seed);
+    this.sparseFactor = sparseRateFactor(job.optimizer);
+    const options = { numDense: job.numDense };
+    this.model = restored ? modelFromWeights(job.model, job.tableSizes, restored.weights, options) : createModel(job.model, job.tableSizes, job.train.seed, options);
     this.variables = this.model.variables();
     this.denseOptimizer = createDenseOptimizer(job.optimizer.dense, this.variables);
-    this.sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, job.tableSizes, arch.embeddingDim);
+    this.sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, this.model.embeddings.tableSizes, this.model.embeddings.dim);
     if (restored) {
       this.denseOptimizer.setState(restored.optimizers.dense);
       this.sparseOptimizer.setState(restored.optimizers.sparse);
@@ -86,8 +112,7 @@ export class DlrmTrainer {
    */
   step(batch: Batch, learningRate: number): number {
     const B = batch.size;
-    const embeddings = this.model.embeddings;
-    const pooled = embeddings.pool(batch.sparse);
+    const pooled = this.model.embeddings.pool(this.model.sparseInput(batch));
     const loss = tf.tidy(() => {
       const { loss: value, pooledGradient, denseGradients } = lossAndGradients(this.model, this.variables, batch.dense, pooled, batch.labels, B, 1);
       const lossValue = value.dataSync()[0];
@@ -100,14 +125,18 @@ export class DlrmTrainer {
     return loss;
   }
 
-  /** Sparse part of a step: row gradients of the batch's bags (duplicates summed) -> sparse optimizer. */
+  /**
+   * Sparse part of a step: row gradients of the batch's bags (duplicates summed) -> sparse optimizer.
+   * @param learningRate the dense rate of this step (the tables get it times the sparse factor).
+   */
   applySparse(batch: Batch, pooledGradient: Float32Array, learningRate: number): void {
     const embeddings = this.model.embeddings;
-    const rowGradients = embeddings.rowGradients(batch.sparse, pooledGradient);
-    rowGradients.forEach((g, f) => this.sparseOptimizer.apply(f, embeddings.tables[f], g, learningRate));
+    const rate = learningRate * this.sparseFactor;
+    const rowGradients = embeddings.rowGradients(this.model.sparseInput(batch), pooledGradient);
+    rowGradients.forEach((g, f) => this.sparseOptimizer.apply(f, embeddings.tables[f], g, rate));
   }
 
-  /** The MLP variables (bottom then top), in the order gradients are given. */
+  /** The dense variables (the model's variables()), in the order gradients are given. */
   denseVariables(): readonly tf.Variable[] {
     return this.variables;
   }
@@ -137,5 +166,14 @@ export class DlrmTrainer {
   dispose(): void {
     this.denseOptimizer.dispose();
     this.model.dispose();
+  }
+}
+
+/** A ModelTrainer whose model is known to be a DLRM (benchmarks that look inside it use this). */
+export class DlrmTrainer extends ModelTrainer {
+  declare readonly model: Dlrm;
+  constructor(job: TrainJob, restored?: { weights: ModelWeights; optimizers: OptimizerStates }) {
+    if (job.model.kind !== 'dlrm') throw new Error(`DlrmTrainer trains DLRM models, got "${job.model.kind}" (use ModelTrainer)`);
+    super(job, restored);
   }
 }

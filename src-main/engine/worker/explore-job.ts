@@ -31,7 +31,7 @@ import {
 } from '../data';
 import type { Batch } from '../data/types';
 import { initBackend } from '../backend';
-import { loadModel } from '../train';
+import { loadDlrmModel } from '../train';
 import type { Dlrm } from '../model';
 import {
   batchFromSplitRows,
@@ -216,7 +216,7 @@ async function recommend(run: RunContext, input: RecommendInput): Promise<Recomm
 export async function exploreJob(raw: unknown, ctx: JobContext): Promise<unknown> {
   const payload = raw as ExplorePayload;
   await initBackend();
-  const { model } = loadModel(join(payload.runDir, RUN_FILES.model));
+  const { model } = loadDlrmModel(join(payload.runDir, RUN_FILES.model));
   try {
     const run = new RunContext(model, payload, ctx.signal);
     switch (payload.op) {

@@ -1,0 +1,254 @@
+/**
+ * GPU training benchmark: samples/s of DLRM presets on WebGPU (forced, so a software adapter is
+ * measured too) and on the CPU path (wasm by default) in the same run, with the ratio. Random skewed
+ * batches as in bench.ts; tables hashed to rowsPerTable rows.
+ *
+ * Each GPU configuration is measured with host tables (the product path) and, unless switched off,
+ * with device-resident tables (the experiment in ../gpu/device-tables.ts).
+ * Per GPU configuration it also reports where a step's time goes (host pooling / device work and the
+ * read of loss and pooled gradient / host row updates), the cost of the pooled [B, F, D] upload plus
+ * gradient download alone (the price of keeping the tables in host memory), and tf.memory() before
+ * and after (tensors and GPU bytes, to show nothing grows per step).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, webGpuAdapter, type WebGpuAdapterInfo } from '../backend';
+import type { Batch } from '../data/types';
+import { deviceLimitProblem, emptyTimings, stepAsync, type StepTimings } from '../gpu/device-step';
+import { DeviceTables } from '../gpu/device-tables';
+import { architectureOf } from '../model/architecture';
+import { presetModel } from '../model/presets';
+import { Rng } from '../model/rng';
+import { randomBatch } from './testing';
+import { DlrmTrainer } from './trainer';
+
+export interface GpuBenchOptions {
+  /** Preset names (criteo-kaggle, terabyte, course). */
+  presets: string[];
+  batchSizes: number[];
+  /** Timed seconds per configuration and backend (after warm-up). */
+  seconds: number;
+  /** Rows of each of the 26 tables (default 100,000, as the presets). */
+  rowsPerTable?: number;
+  /** The CPU path to compare with (default 'wasm'); false: GPU only. */
+  cpuBackend?: 'wasm' | 'cpu' | false;
+  /** At least this many timed steps (default 3). */
+  minSteps?: number;
+  /** Warm-up steps before timing (default 2; the first compiles the shaders). */
+  warmupSteps?: number;
+  /** Also measure the device-resident tables experiment (gpu/device-tables.ts; default true). */
+  deviceTables?: boolean;
+  /** Progress lines (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface Measured {
+  steps: number;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export interface GpuMeasured extends Measured {
+  /** Mean milliseconds per step in each phase (see StepTimings). */
+  poolMs: number;
+  deviceMs: number;
+  updateMs: number;
+  /** Upload of [B, F, D] floats and download of as many, alone, ms (median of 5). */
+  transferMs: number;
+  /** tf.memory() after warm-up and after the timed steps. */
+  tensorsBefore: number;
+  tensorsAfter: number;
+  gpuBytesBefore: number;
+  gpuBytesAfter: number;
+}
+
+export interface GpuBenchRow {
+  preset: string;
+  batchSize: number;
+  /** Host tables (the product path: stepAsync). */
+  gpu: GpuMeasured | null;
+  /** Why the GPU measurement is missing. */
+  gpuError: string | null;
+  /** Device-resident tables (experiment), with its own ratio to the CPU path. */
+  gpuDeviceTables: GpuMeasured | null;
+  gpuDeviceTablesError: string | null;
+  deviceTablesRatio: number | null;
+  cpu: Measured | null;
+  cpuError: string | null;
+  /** gpu.samplesPerSec / cpu.samplesPerSec. */
+  ratio: number | null;
+}
+
+export interface GpuBenchResult {
+  /** The run's backend detail, e.g. "webgpu: NVIDIA H100 80GB HBM3 (hardware, forced)". */
+  gpuDetail: string;
+  adapter: WebGpuAdapterInfo | null;
+  cpuDetail: string | null;
+  rowsPerTable: number;
+  rows: GpuBenchRow[];
+}
+
+function jobFor(preset: string, batchSize: number, rowsPerTable: number) {
+  return {
+    model: { ...presetModel(preset), hashSize: rowsPerTable },
+    optimizer: { dense: 'sgd' as const, sparse: 'sgd' as const, learningRate: 0.1, warmupSteps: 0, decay: 'none' as const },
+    train: { batchSize, epochs: 1, evalEvery: 0, seed: 1, maxBadRowShare: 1, checkpointEvery: 0 },
+    tableSizes: Array.from({ length: 26 }, () => rowsPerTable),
+  };
+}
+
+function batchesFor(batchSize: number, rowsPerTable: number): Batch[] {
+  const rng = new Rng(42);
+  const tableSizes = Array.from({ length: 26 }, () => rowsPerTable);
+  // skewed ids (index = rows * u^3) so that duplicates occur inside a batch, as in bench.ts
+  return Array.from({ length: 4 }, () => randomBatch(rng, { batchSize, numDense: 13, tableSizes, skew: 3 }));
+}
+
+function gpuBytes(): number {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return m.numBytesInGPU ?? m.numBytes;
+}
+
+/** Median ms of uploading `floats` values and reading as many back (the per-step host-table traffic). */
+async function transferMs(floats: number): Promise<number> {
+  const host = new Float32Array(floats);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    // the +0 makes a device-side copy, so the read really comes from the device
+    const t = tf.tidy(() => tf.add(tf.tensor1d(host), 0));
+    await t.data();
+    t.dispose();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[2];
+}
+
+async function timeSteps(step: (batch: Batch) => Promise<number> | number, batches: Batch[], opts: { seconds: number; minSteps: number; warmupSteps: number }): Promise<Measured> {
+  for (let i = 0; i < opts.warmupSteps; i++) await step(batches[i % batches.length]);
+  let steps = 0;
+  const start = performance.now();
+  while ((performance.now() - start) / 1000 < opts.seconds || steps < opts.minSteps) {
+    await step(batches[steps % batches.length]);
+    steps++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { steps, seconds, samplesPerSec: (steps * batches[0].size) / seconds };
+}
+
+export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const rowsPerTable = options.rowsPerTable ?? 100_000;
+  const timing = { seconds: options.seconds, minSteps: options.minSteps ?? 3, warmupSteps: options.warmupSteps ?? 2 };
+  const rows: GpuBenchRow[] = [];
+  for (const preset of options.presets) {
+    presetModel(preset); // unknown names fail before any work
+    for (const batchSize of options.batchSizes) {
+      rows.push({
+        preset,
+        batchSize,
+        gpu: null,
+        gpuError: null,
+        gpuDeviceTables: null,
+        gpuDeviceTablesError: null,
+        deviceTablesRatio: null,
+        cpu: null,
+        cpuError: null,
+        ratio: null,
+      });
+    }
+  }
+
+  const gpuBackend = await initBackend('webgpu');
+  const adapter = await webGpuAdapter();
+  log(`gpu: ${gpuBackend.detail}`);
+  if (adapter) log(`adapter limits: ${JSON.stringify(adapter.limits)}`);
+  const measureGpu = async (row: GpuBenchRow, variant: 'host tables' | 'device tables'): Promise<GpuMeasured> => {
+    const job = jobFor(row.preset, row.batchSize, rowsPerTable);
+    const problem = adapter ? deviceLimitProblem(architectureOf(job.model), row.batchSize, adapter.limits, variant === 'device tables' ? rowsPerTable : 0) : null;
+    if (problem) throw new Error(problem);
+    const batches = batchesFor(row.batchSize, rowsPerTable);
+    const trainer = new DlrmTrainer(job);
+    const deviceTables = variant === 'device tables' ? new DeviceTables(trainer) : null;
+    try {
+      const step = (b: Batch, t?: StepTimings) => (deviceTables ? deviceTables.step(b, 0.1, t) : stepAsync(trainer, b, 0.1, t));
+      const timings = emptyTimings();
+      for (let i = 0; i < timing.warmupSteps; i++) await step(batches[i % 4]);
+      const tensorsBefore = tf.memory().numTensors;
+      const gpuBytesBefore = gpuBytes();
+      const measured = await timeSteps((b) => step(b, timings), batches, { ...timing, warmupSteps: 0 });
+      const tensorsAfter = tf.memory().numTensors;
+      const gpuBytesAfter = gpuBytes();
+      const { numFeatures: F, embeddingDim: D } = trainer.model.arch;
+      const transfer = deviceTables ? 0 : await transferMs(row.batchSize * F * D);
+      const per = (ms: number) => ms / Math.max(timings.steps, 1);
+      const result: GpuMeasured = {
+        ...measured,
+        poolMs: per(timings.poolMs),
+        deviceMs: per(timings.deviceMs),
+        updateMs: per(timings.updateMs),
+        transferMs: transfer,
+        tensorsBefore,
+        tensorsAfter,
+        gpuBytesBefore,
+        gpuBytesAfter,
+      };
+      log(
+        `gpu ${variant} ${row.preset} batch ${row.batchSize}: ${measured.steps} steps in ${measured.seconds.toFixed(1)} s = ` +
+          `${measured.samplesPerSec.toFixed(0)} samples/s; per step: ${deviceTables ? 'host index work' : 'pool'} ${result.poolMs.toFixed(1)} ms, ` +
+          `device+read ${result.deviceMs.toFixed(1)} ms, host updates ${result.updateMs.toFixed(1)} ms` +
+          `${deviceTables ? '' : `; [B,F,D] up+down alone ${transfer.toFixed(1)} ms`}; tensors ${tensorsBefore}->${tensorsAfter}, GPU bytes ${gpuBytesBefore}->${gpuBytesAfter}`,
+      );
+      return result;
+    } finally {
+      deviceTables?.dispose();
+      trainer.dispose();
+    }
+  };
+  for (const row of rows) {
+    try {
+      row.gpu = await measureGpu(row, 'host tables');
+    } catch (e) {
+      row.gpuError = e instanceof Error ? e.message : String(e);
+      log(`gpu host tables ${row.preset} batch ${row.batchSize}: failed: ${row.gpuError}`);
+    }
+    if (options.deviceTables !== false) {
+      try {
+        row.gpuDeviceTables = await measureGpu(row, 'device tables');
+      } catch (e) {
+        row.gpuDeviceTablesError = e instanceof Error ? e.message : String(e);
+        log(`gpu device tables ${row.preset} batch ${row.batchSize}: failed: ${row.gpuDeviceTablesError}`);
+      }
+    }
+  }
+
+  let cpuDetail: string | null = null;
+  if (options.cpuBackend !== false) {
+    const cpuBackend = await initBackend(options.cpuBackend ?? 'wasm');
+    cpuDetail = `${cpuBackend.name}: ${cpuBackend.detail}`;
+    log(`cpu: ${cpuDetail}`);
+    for (const row of rows) {
+      const label = `${row.preset} batch ${row.batchSize}`;
+      let trainer: DlrmTrainer | null = null;
+      try {
+        const batches = batchesFor(row.batchSize, rowsPerTable);
+        trainer = new DlrmTrainer(jobFor(row.preset, row.batchSize, rowsPerTable));
+        const active = trainer;
+        // one warm-up step is enough on the CPU path (no shaders to compile)
+        row.cpu = await timeSteps((b) => active.step(b, 0.1), batches, { ...timing, warmupSteps: Math.min(timing.warmupSteps, 1) });
+        row.ratio = row.gpu ? row.gpu.samplesPerSec / row.cpu.samplesPerSec : null;
+        row.deviceTablesRatio = row.gpuDeviceTables ? row.gpuDeviceTables.samplesPerSec / row.cpu.samplesPerSec : null;
+        log(
+          `cpu ${label}: ${row.cpu.steps} steps in ${row.cpu.seconds.toFixed(1)} s = ${row.cpu.samplesPerSec.toFixed(0)} samples/s; ` +
+            `gpu/cpu ${row.ratio?.toFixed(3) ?? 'n/a'} (host tables), ${row.deviceTablesRatio?.toFixed(3) ?? 'n/a'} (device tables)`,
+        );
+      } catch (e) {
+        row.cpuError = e instanceof Error ? e.message : String(e);
+        log(`cpu ${label}: failed: ${row.cpuError}`);
+      } finally {
+        trainer?.dispose();
+      }
+    }
+  }
+  return { gpuDetail: gpuBackend.detail, adapter, cpuDetail, rowsPerTable, rows };
+}
