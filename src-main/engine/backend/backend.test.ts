@@ -41,7 +41,11 @@ describe('backend selection', () => {
       return;
     }
     const info = await initBackend('webgpu');
-    expect(info.detail).toContain(gpu.detail);
+    // the run's detail names the adapter and how it was chosen, e.g. "webgpu: llvmpipe: Mesa 25.0.7 ... (software, forced)"
+    expect(info.detail).toBe(`webgpu: ${gpu.adapter?.name} (${gpu.software ? 'software' : 'hardware'}, forced)`);
+    // the probe reports the adapter's limits (what the UI shows), e.g. maxStorageBufferBindingSize
+    expect(gpu.adapter?.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(gpu.detail).toContain(gpu.adapter?.name ?? '?');
     const sum = await tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))).data();
     expect(Array.from(sum)).toEqual([4, 6]);
     await initBackend('cpu');

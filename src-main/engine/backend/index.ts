@@ -13,6 +13,11 @@ import { shortReason, tryRequire, tryResolve } from './optional-require';
 import { initWebGpu, probeWebGpu } from './webgpu';
 
 export type { BackendName };
+export { DAWN_NODE_ENV, describeAdapter, probeWebGpu, VULKAN_INSTALL_HINT, webGpuAdapter } from './webgpu';
+export type { WebGpuAdapterInfo, WebGpuProbe } from './webgpu';
+
+/** Environment variable naming the folder of the tfjs wasm binaries (a bundle without node_modules). */
+export const WASM_DIR_ENV = 'DLRM_WASM_DIR';
 
 export interface BackendInfo {
   name: BackendName;
@@ -42,6 +47,8 @@ function setProdMode(): void {
 
 /** The dist folder holding the .wasm binaries (needed when bundled: the default lookup is relative to the bundle). */
 export function wasmBinaryDir(): string | null {
+  const fromEnv = process.env[WASM_DIR_ENV];
+  if (fromEnv) return fromEnv.endsWith(path.sep) ? fromEnv : fromEnv + path.sep;
   const pkg = tryResolve('@tensorflow/tfjs-backend-wasm/package.json');
   return pkg ? path.join(path.dirname(pkg), 'dist') + path.sep : null;
 }
