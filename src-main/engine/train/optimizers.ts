@@ -25,6 +25,8 @@ export interface DenseOptimizer {
   apply(grads: readonly tf.Tensor[], learningRate: number): void;
   /** State arrays (accumulators, moments; for Adam the last array holds [t]). */
   state(): Float32Array[];
+  /** The tensors behind state(), so a device backend can read them back asynchronously first. */
+  stateTensors(): tf.Tensor[];
   setState(state: Float32Array[]): void;
   dispose(): void;
 }
@@ -50,6 +52,9 @@ class DenseSgd implements DenseOptimizer {
   }
   setState(state: Float32Array[]): void {
     if (state.length !== 0) throw new Error(`sgd has no state, got ${state.length} arrays`);
+  }
+  stateTensors(): tf.Tensor[] {
+    return [];
   }
   dispose(): void {}
 }
@@ -93,6 +98,9 @@ class DenseAdagrad implements DenseOptimizer {
   }
   setState(state: Float32Array[]): void {
     writeState(this.accumulators, state, 'adagrad');
+  }
+  stateTensors(): tf.Tensor[] {
+    return [...this.accumulators];
   }
   dispose(): void {
     tf.dispose(this.accumulators);
@@ -140,6 +148,9 @@ class DenseAdam implements DenseOptimizer {
     writeState(this.firstMoments, state.slice(0, n), 'adam first moments');
     writeState(this.secondMoments, state.slice(n, 2 * n), 'adam second moments');
     this.t = state[2 * n][0];
+  }
+  stateTensors(): tf.Tensor[] {
+    return [...this.firstMoments, ...this.secondMoments];
   }
   dispose(): void {
     tf.dispose([...this.firstMoments, ...this.secondMoments]);

@@ -9,6 +9,8 @@ import type { CtrModel } from '../model/ctr-model';
 import { batchesPerEpoch, type BatchSourceLike } from './batch-source';
 import { checkpointMismatch, checkpointPath, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainingPosition } from './checkpoint';
 import { ParallelStepper } from './parallel';
+import { computeMetrics } from './metrics';
+import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
 import { learningRateAt } from './schedule';
 import { ModelTrainer, type TrainJob } from './trainer';
 
@@ -120,7 +122,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       trainer = new ModelTrainer(job);
     }
     const active = trainer;
-    if (opts.parallelWorkerScript) stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
+    // webgpu cannot read synchronously in Node: steps, evaluations and checkpoints await their reads.
+    const deviceReads = needsAsyncReads();
+    if (opts.parallelWorkerScript && !deviceReads) stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
     result.paramCount = active.model.paramCount;
     result.step = position.step;
     opts.onEvent({ type: 'started', backend: backend.name, detail: backend.detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
@@ -133,18 +137,25 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const stepAtSessionStart = position.step;
     const elapsed = () => startSeconds + (performance.now() - sessionStart) / 1000;
 
-    const writeCheckpoint = () => {
+    const writeCheckpoint = async (): Promise<void> => {
       if (!opts.checkpointDir) return;
+      if (deviceReads) await prefetchForSyncReads([...active.denseVariables(), ...active.denseOptimizer.stateTensors()]);
       const file = checkpointPath(opts.checkpointDir, position.step);
       saveCheckpoint(file, active, { ...position, trainSeconds: elapsed() }, backend.name);
       pruneCheckpoints(opts.checkpointDir, keep);
       result.lastCheckpoint = file;
       opts.onEvent({ type: 'checkpoint', step: position.step, path: file });
     };
-    const evaluate = (split: 'valid' | 'test'): MetricValues | null => {
+    const evaluate = async (split: 'valid' | 'test'): Promise<MetricValues | null> => {
       const source = data[split];
       if (!source || source.numRows === 0) return null;
-      const metrics = active.evaluate(source, evalBatchSize);
+      let metrics: MetricValues;
+      if (deviceReads) {
+        const { predictions, labels } = await predictAllAsync(active.model, source, evalBatchSize);
+        metrics = computeMetrics(predictions, labels);
+      } else {
+        metrics = active.evaluate(source, evalBatchSize);
+      }
       metrics.samplesPerSec = position.samplesSeen > 0 ? position.samplesSeen / Math.max(elapsed(), 1e-9) : null;
       opts.onEvent({ type: 'eval', step: position.step, samplesSeen: position.samplesSeen, split, metrics });
       return metrics;
@@ -165,7 +176,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
           break;
         }
         const lr = learningRateAt(position.step, totalSteps, job.optimizer);
-        const loss = stepper ? await stepper.step(batch, lr) : active.step(batch, lr);
+        const loss = stepper ? await stepper.step(batch, lr) : deviceReads ? await stepAsync(active, batch, lr) : active.step(batch, lr);
         result.lastLoss = loss;
         position = {
           step: position.step + 1,
@@ -201,21 +212,21 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
           windowStart = now;
           lastEmit = now;
         }
-        if (evalEvery > 0 && position.step % evalEvery === 0 && !last) evaluate('valid');
-        if (checkpointEvery > 0 && position.step % checkpointEvery === 0 && !last) writeCheckpoint();
+        if (evalEvery > 0 && position.step % evalEvery === 0 && !last) await evaluate('valid');
+        if (checkpointEvery > 0 && position.step % checkpointEvery === 0 && !last) await writeCheckpoint();
         await yieldToEventLoop();
       }
-      if (!stopped && evalEvery === 0 && epoch < epochs - 1) evaluate('valid');
+      if (!stopped && evalEvery === 0 && epoch < epochs - 1) await evaluate('valid');
     }
 
     if (stopped) {
-      if (position.step > stepAtSessionStart) writeCheckpoint();
+      if (position.step > stepAtSessionStart) await writeCheckpoint();
       result.status = 'cancelled';
       opts.onEvent({ type: 'cancelled', step: position.step });
     } else {
-      writeCheckpoint();
-      result.valid = evaluate('valid');
-      result.test = evaluate('test');
+      await writeCheckpoint();
+      result.valid = await evaluate('valid');
+      result.test = await evaluate('test');
       result.status = 'finished';
       opts.onEvent({ type: 'finished', step: position.step, valid: result.valid ?? {}, test: result.test ?? {} });
     }

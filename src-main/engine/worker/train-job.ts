@@ -6,6 +6,7 @@ import { statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDataset } from '../data';
 import { runTraining, saveModel, type TrainJob, type TrainEvent } from '../train';
+import { needsAsyncReads, prefetchForSyncReads } from '../gpu/device-step';
 import type { JobContext } from './protocol';
 import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from './job-types';
 
@@ -76,6 +77,7 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
       throw error;
     }
     if (result.model) {
+      if (needsAsyncReads()) await prefetchForSyncReads(result.model.variables());
       const file = join(runDir, RUN_FILES.model);
       saveModel(file, result.model, { model: input.model, preprocessing: prepared.preprocessing, trainedSteps: result.step, test: result.test });
       emit({ type: 'artifact', kind: 'model', path: file, bytes: statSync(file).size, step: result.step });
