@@ -34,6 +34,9 @@ export interface ModelSpec {
   hashSize: number;
   /** DCN only: number of cross layers. */
   crossLayers?: number;
+  /** MF only: the categorical features (0..25) holding the user and the item (default C1, C2). */
+  userField?: number;
+  itemField?: number;
 }
 
 export interface OptimizerSpec {
@@ -42,6 +45,8 @@ export interface OptimizerSpec {
   /** Optimizer of the embedding tables: plain SGD or row-wise sparse Adagrad. */
   sparse: 'sgd' | 'rowwise-adagrad';
   learningRate: number;
+  /** Learning rate of the embedding tables, when it differs from the MLPs' (Adam and Adagrad want different scales). */
+  sparseLearningRate?: number;
   /** Linear warm-up steps (0 for none). */
   warmupSteps: number;
   /** Decay after warm-up. */
@@ -467,7 +472,7 @@ export interface StudioMethods {
 
   'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean }) => BenchRow[];
-  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity'; rows?: number; epochs?: number; seeds?: number[] }) => BenchFigures[];
+  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

@@ -46,7 +46,7 @@ export function filePath(value: unknown, field: string): string {
 
 export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
   const o = object(value, field);
-  onlyKeys(o, ['kind', 'preset', 'embeddingDim', 'bottomMlp', 'topMlp', 'interaction', 'hashSize', 'crossLayers'], field);
+  onlyKeys(o, ['kind', 'preset', 'embeddingDim', 'bottomMlp', 'topMlp', 'interaction', 'hashSize', 'crossLayers', 'userField', 'itemField'], field);
   const spec: ModelSpec = {
     kind: oneOf(o['kind'], `${field}.kind`, ['dlrm', 'dcn', 'fm', 'lr', 'mf'] as const),
     embeddingDim: integer(o['embeddingDim'], `${field}.embeddingDim`, 1, 1024),
@@ -59,19 +59,26 @@ export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
   if (preset !== undefined) spec.preset = preset;
   const cross = optionalNumber(o['crossLayers'], `${field}.crossLayers`, { min: 0, max: 16, integer: true });
   if (cross !== undefined) spec.crossLayers = cross;
+  const userField = optionalNumber(o['userField'], `${field}.userField`, { min: 0, max: 25, integer: true });
+  if (userField !== undefined) spec.userField = userField;
+  const itemField = optionalNumber(o['itemField'], `${field}.itemField`, { min: 0, max: 25, integer: true });
+  if (itemField !== undefined) spec.itemField = itemField;
   return spec;
 }
 
 export function parseOptimizerSpec(value: unknown, field = 'optimizer'): OptimizerSpec {
   const o = object(value, field);
-  onlyKeys(o, ['dense', 'sparse', 'learningRate', 'warmupSteps', 'decay'], field);
-  return {
+  onlyKeys(o, ['dense', 'sparse', 'learningRate', 'sparseLearningRate', 'warmupSteps', 'decay'], field);
+  const spec: OptimizerSpec = {
     dense: oneOf(o['dense'], `${field}.dense`, ['sgd', 'adagrad', 'adam'] as const),
     sparse: oneOf(o['sparse'], `${field}.sparse`, ['sgd', 'rowwise-adagrad'] as const),
     learningRate: number(o['learningRate'], `${field}.learningRate`, { min: 1e-7, max: 100 }),
     warmupSteps: integer(o['warmupSteps'] ?? 0, `${field}.warmupSteps`, 0, 10_000_000),
     decay: oneOf(o['decay'] ?? 'none', `${field}.decay`, ['none', 'linear', 'cosine', 'step'] as const),
   };
+  const sparseRate = optionalNumber(o['sparseLearningRate'], `${field}.sparseLearningRate`, { min: 1e-7, max: 100 });
+  if (sparseRate !== undefined) spec.sparseLearningRate = sparseRate;
+  return spec;
 }
 
 export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec {

@@ -98,13 +98,15 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
     },
     'bench.component': (input) => {
       const o = object(input);
-      onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds']);
+      onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes']);
       const payload: ComponentBenchPayload = {
-        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity'] as const),
+        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu'] as const),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
         workDir: join(ctx.cacheDir, 'parity'),
       };
       if (o['rows'] !== undefined) payload.rows = integer(o['rows'], 'rows', 1000, 50_000_000);
+      if (o['seconds'] !== undefined) payload.seconds = number(o['seconds'], 'seconds', { min: 0.5, max: 600 });
+      if (o['batchSizes'] !== undefined) payload.batchSizes = array(o['batchSizes'], 'batchSizes', (v, f) => integer(v, f, 1, 65_536), { min: 1, max: 8 });
       if (o['epochs'] !== undefined) payload.epochs = integer(o['epochs'], 'epochs', 1, 100);
       if (o['seeds'] !== undefined) payload.seeds = array(o['seeds'], 'seeds', (v, f) => integer(v, f, 0, 2 ** 31 - 1), { min: 1, max: 10 });
       return runJob<BenchFigures[]>(ctx, 'bench-component', payload);

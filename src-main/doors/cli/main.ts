@@ -45,6 +45,7 @@ commands:
   generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
   bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle] [--backend B] [--no-torch]
              DLRM training samples/s and peak memory, with the ratio to the PyTorch reference
+  bench --gpu [--batches 2048,16384] [--seconds S]   WebGPU training vs the CPU path, criteo-kaggle and terabyte
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
              test AUC against torch_dlrm.py train on the same synthetic files
@@ -208,7 +209,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string' },
     generate: { out: 'string', rows: 'number', seed: 'number' },
-    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list' },
+    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
@@ -283,15 +284,17 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       cli.print(await cli.call('data.generate', { path: need('out'), rows: num(args, 'rows') ?? 1_000_000, seed: num(args, 'seed') ?? 1 }));
       return 0;
     case 'bench': {
-      const component = args.positionals[0];
+      const component = args.options['gpu'] === true ? 'gpu' : args.positionals[0];
       if (component !== undefined) {
-        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity') {
-          throw new UsageError(`bench takes preprocess, simulation, projections or parity, not "${component}"`);
+        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu') {
+          throw new UsageError(`bench takes preprocess, simulation, projections, parity or --gpu, not "${component}"`);
         }
         cli.info(`benchmarking ${component} ...`);
         const input: MethodInput<'bench.component'> = { kind: component };
         if (num(args, 'rows') !== undefined) input.rows = num(args, 'rows')!;
         if (num(args, 'epochs') !== undefined) input.epochs = num(args, 'epochs')!;
+        if (num(args, 'seconds') !== undefined) input.seconds = num(args, 'seconds')!;
+        if (args.options['batches']) input.batchSizes = (args.options['batches'] as string[]).map(Number);
         const seeds = args.options['seeds'];
         if (Array.isArray(seeds)) input.seeds = seeds.map(Number);
         cli.print(await cli.call('bench.component', input));

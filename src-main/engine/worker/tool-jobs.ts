@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { prepareDataset, prepareScoringFile, writeSyntheticTsv, type PreprocessingState } from '../data';
 import { computeMetrics, loadModel, predictBatches, runBench, runParity } from '../train';
+import { runGpuBench } from '../train/bench-gpu';
 import { initBackend } from '../backend';
 import { benchPreprocess } from '../data/bench';
 import { benchSimulation } from '../sim';
@@ -144,7 +145,10 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
 }
 
 export interface ComponentBenchPayload {
-  kind: 'preprocess' | 'simulation' | 'projections' | 'parity';
+  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu';
+  /** gpu: timed seconds per configuration (default 5) and batch sizes (default 2048, 16384). */
+  seconds?: number;
+  batchSizes?: number[];
   /** preprocess: rows of the generated file (default 1,000,000); parity: training rows (default 200,000). */
   rows?: number;
   /** parity: epochs (default 3) and init seeds (default 1, 2). */
@@ -175,6 +179,20 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     }
     case 'parity':
       return parityBench(p, log);
+    case 'gpu': {
+      const r = await runGpuBench({ presets: ['criteo-kaggle', 'terabyte'], batchSizes: p.batchSizes ?? [2048, 16384], seconds: p.seconds ?? 5, log });
+      return r.rows.map((row) => ({
+        preset: row.preset,
+        batchSize: row.batchSize,
+        gpu: r.gpuDetail,
+        gpuSamplesPerSec: row.gpu?.samplesPerSec ?? null,
+        gpuDeviceTablesSamplesPerSec: row.gpuDeviceTables?.samplesPerSec ?? null,
+        cpu: r.cpuDetail,
+        cpuSamplesPerSec: row.cpu?.samplesPerSec ?? null,
+        gpuOverCpu: row.ratio,
+        error: row.gpuError ?? row.cpuError ?? null,
+      }));
+    }
   }
 }
 
