@@ -100,6 +100,39 @@ describe('train, watch, find, compare, export (web mode)', () => {
   });
 });
 
+describe('compare models (web mode)', () => {
+  it('trains DLRM, DCN, FM and LR on the same data as one group and overlays them', async () => {
+    await page.click('[data-testid="nav-new"]');
+    await page.waitForSelector('[data-testid="compare-models-start"]');
+    await page.fill('[data-testid="synthetic-rows"]', '8000');
+    await page.fill('[data-testid="model-hash-size"]', '500');
+    await page.fill('[data-testid="train-eval-every"]', '10');
+    await page.click('[data-testid="compare-models-start"]');
+    await page.waitForSelector('[data-testid="compare-page"]');
+    const ids = new URL(page.url().replace('#/', '')).searchParams.get('ids')?.split(',') ?? [];
+    expect(ids).toHaveLength(4);
+    await page.click('[data-testid="nav-runs"]');
+    for (const id of ids) {
+      await page.waitForSelector(`[data-testid="runs-row"][data-run-id="${id}"][data-status="finished"]`, { timeout: 240_000 });
+    }
+    const runs = (await (
+      await fetch(`${web.url}/api/call/runs.list`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${web.token}` },
+        body: JSON.stringify({ tag: 'compare' }),
+      })
+    ).json()) as { id: string; modelKind: string; group: string | null; test: { auc: number | null } }[];
+    const group = runs.filter((r) => ids.includes(r.id));
+    expect(new Set(group.map((r) => r.modelKind))).toEqual(new Set(['dlrm', 'dcn', 'fm', 'lr']));
+    expect(new Set(group.map((r) => r.group)).size).toBe(1);
+    for (const r of group) expect(r.test.auc).not.toBeNull();
+    await page.goto(`${web.url}/#/compare?ids=${ids.join(',')}`);
+    await page.waitForSelector('[data-testid="compare-chart"] svg path');
+    expect(await page.locator('[data-testid="compare-row"]').count()).toBe(4);
+    await screenshot(page, '07-compare-models');
+  });
+});
+
 describe('web mode API guards (real process)', () => {
   it('refuses calls without the token, with a wrong token, and from another origin', async () => {
     const call = (headers: Record<string, string>): Promise<Response> =>
