@@ -70,6 +70,8 @@ export interface TrainSpec {
   maxBadRowShare: number;
   /** Checkpoint every N steps (0: only at the end). */
   checkpointEvery: number;
+  /** CPU threads per step (2: each batch split over two worker threads, same result). Default 1. */
+  threads?: 1 | 2;
 }
 
 export interface StartRunInput {
@@ -393,6 +395,8 @@ export interface BenchRow {
   backend: string;
   samplesPerSec: number;
   peakRssBytes: number;
+  /** Worker threads that computed each step (2: data-parallel halves of the batch). */
+  threads: number;
   /** Same configuration in the PyTorch reference (../shared/peer/torch_dlrm.py), when python3-torch is present. */
   torchSamplesPerSec: number | null;
   ratioToTorch: number | null;
@@ -471,7 +475,7 @@ export interface StudioMethods {
   'runs.predict': (input: { id: string; path: string; outPath: string }) => { rows: number; outPath: string };
 
   'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
-  'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean }) => BenchRow[];
+  'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2 }) => BenchRow[];
   'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
 
   'sim.start': (input: SimulationSpec) => { id: string };

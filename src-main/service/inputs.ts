@@ -109,7 +109,7 @@ export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec
 
 export function parseTrainSpec(value: unknown, field = 'train'): TrainSpec {
   const o = object(value, field);
-  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery'], field);
+  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads'], field);
   const spec: TrainSpec = {
     batchSize: integer(o['batchSize'], `${field}.batchSize`, 1, 65_536),
     epochs: number(o['epochs'], `${field}.epochs`, { min: 0.001, max: 1000 }),
@@ -119,6 +119,7 @@ export function parseTrainSpec(value: unknown, field = 'train'): TrainSpec {
     checkpointEvery: integer(o['checkpointEvery'] ?? 0, `${field}.checkpointEvery`, 0, 100_000_000),
   };
   if (o['backend'] !== undefined) spec.backend = oneOf(o['backend'], `${field}.backend`, BACKENDS);
+  if (o['threads'] !== undefined) spec.threads = integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2;
   return spec;
 }
 

@@ -30,8 +30,13 @@ export class JobRunner {
   /** @param workerDir folder holding the bundled train-worker.js (out/main). */
   constructor(private readonly workerDir: string) {}
 
+  /** The bundled worker entry; it also hosts the second thread of a two-thread training step. */
+  get workerScript(): string {
+    return join(this.workerDir, 'train-worker.js');
+  }
+
   start<T>(job: WorkerJob, onEvent: (event: unknown) => void): JobHandle<T> {
-    const worker = new Worker(join(this.workerDir, 'train-worker.js'), {
+    const worker = new Worker(this.workerScript, {
       workerData: job,
       // Keep the worker's own heap bounded; tables live in typed arrays (outside the JS heap).
       resourceLimits: { maxOldGenerationSizeMb: 4096 },

@@ -110,6 +110,7 @@ export class RunManager {
       runDir: this.ctx.store.runFolder(id),
       cacheDir: this.ctx.cacheDir,
       resumeFrom: job.resumeFrom,
+      workerScript: this.ctx.jobs.workerScript,
     };
     const run: ActiveRun = {
       handle: this.ctx.jobs.start<TrainJobResult>({ kind: 'train', payload }, (event) => this.onEvent(id, run, event as TrainJobEvent)),

@@ -85,13 +85,15 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
     },
     'bench.train': (input) => {
       const o = object(input);
-      onlyKeys(o, ['batchSizes', 'seconds', 'presets', 'backend', 'compareTorch']);
+      onlyKeys(o, ['batchSizes', 'seconds', 'presets', 'backend', 'compareTorch', 'threads']);
       const payload: BenchPayload = {
         batchSizes: array(o['batchSizes'], 'batchSizes', (v, f) => integer(v, f, 1, 65_536), { min: 1, max: 8 }),
         seconds: number(o['seconds'] ?? 10, 'seconds', { min: 1, max: 600 }),
         presets: array(o['presets'] ?? ['criteo-kaggle'], 'presets', (v, f) => string(v, f, { min: 1, max: 64 }), { min: 1, max: 4 }),
         compareTorch: boolean(o['compareTorch'] ?? true, 'compareTorch'),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
+        threads: integer(o['threads'] ?? 1, 'threads', 1, 2) as 1 | 2,
+        workerScript: ctx.jobs.workerScript,
       };
       if (o['backend'] !== undefined) payload.backend = oneOf(o['backend'], 'backend', BACKENDS);
       return runJob<BenchRow[]>(ctx, 'bench', payload);

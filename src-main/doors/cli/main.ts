@@ -36,14 +36,14 @@ commands:
              --hash-size N  --cross-layers N
              --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X
              --warmup N  --decay none|linear|cosine|step
-             --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N
+             --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
              --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
              --name NAME  --tags a,b
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
   eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
   predict    --run ID --data FILE --out FILE  write click probabilities, one per line
   generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
-  bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle] [--backend B] [--no-torch]
+  bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle] [--backend B] [--threads 1|2] [--no-torch]
              DLRM training samples/s and peak memory, with the ratio to the PyTorch reference
   bench --gpu [--batches 2048,16384] [--seconds S]   WebGPU training vs the CPU path, criteo-kaggle and terabyte
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
@@ -62,6 +62,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   'hash-size': 'number', 'cross-layers': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
+  threads: 'number',
 };
 const COMMON: Record<string, OptionKind> = { 'data-dir': 'string', json: 'boolean', help: 'boolean' };
 
@@ -180,6 +181,7 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
     },
   };
   if (str(args, 'backend')) input.train.backend = str(args, 'backend') as NonNullable<StartRunInput['train']['backend']>;
+  if (num(args, 'threads') !== undefined) input.train.threads = num(args, 'threads') as 1 | 2;
   if (str(args, 'name')) input.name = str(args, 'name')!;
   const tags = args.options['tags'];
   if (Array.isArray(tags)) input.tags = tags;
@@ -209,7 +211,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string' },
     generate: { out: 'string', rows: 'number', seed: 'number' },
-    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean' },
+    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
@@ -308,6 +310,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
         compareTorch: args.options['no-torch'] !== true,
       };
       if (str(args, 'backend')) input.backend = str(args, 'backend') as NonNullable<typeof input.backend>;
+      if (num(args, 'threads') !== undefined) input.threads = num(args, 'threads') as 1 | 2;
       cli.info(`benchmarking ${input.presets.join(', ')} at batch ${batches.join(', ')} (${input.seconds} s each)...`);
       const rows = await cli.call('bench.train', input);
       if (!args.options['json']) {

@@ -12,6 +12,8 @@ export interface TrainJobPayload {
   cacheDir: string;
   /** Checkpoint to resume from, or null for a fresh start. */
   resumeFrom: string | null;
+  /** The worker entry, which also hosts the helper thread of a two-thread step. */
+  workerScript: string;
 }
 
 /** Events a training job sends, in order: dataset, started, (progress|eval|checkpoint)*, artifact*, finished. */

@@ -37,6 +37,10 @@ export interface BenchPayload {
   compareTorch: boolean;
   /** Where ../shared/peer/torch_dlrm.py is, when compareTorch. */
   torchScript: string;
+  /** 2: each step's batch is split over this worker and a helper thread (train/parallel.ts). */
+  threads: 1 | 2;
+  /** The worker entry that hosts the helper thread. */
+  workerScript: string;
 }
 
 export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[]> {
@@ -50,6 +54,7 @@ export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[
       rowsPerTable: 100_000,
       ...(p.backend ? { backend: p.backend } : {}),
       torchScript: p.compareTorch ? p.torchScript : false,
+      ...(p.threads === 2 ? { parallelWorkerScript: p.workerScript } : {}),
       log: (line) => ctx.emit({ type: 'log', line }),
     });
     for (const row of result.rows) {
@@ -57,6 +62,7 @@ export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[
         preset,
         batchSize: row.batchSize,
         backend: result.backend,
+        threads: p.threads,
         samplesPerSec: row.samplesPerSec,
         peakRssBytes: result.peakRssBytes,
         torchSamplesPerSec: row.torchSamplesPerSec,

@@ -47,6 +47,7 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
       signal: ctx.signal,
       checkpointDir: join(runDir, RUN_FILES.checkpoints),
       ...(payload.resumeFrom ? { resumeFrom: payload.resumeFrom } : {}),
+      ...(input.train.threads === 2 ? { parallelWorkerScript: payload.workerScript } : {}),
       keepModel: true,
       onEvent: (event: TrainEvent) => {
         switch (event.type) {
