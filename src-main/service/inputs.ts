@@ -2,6 +2,7 @@
  * Validators for every method's input: untrusted JSON in, typed input out, or an ApiError naming the
  * field. The doors call nothing else; the engine receives only values that passed here.
  */
+import { resolve as resolvePath } from 'node:path';
 import type {
   DatasetSpec,
   FeatureImportanceInput,
@@ -41,7 +42,8 @@ const MAX_PATH = 4096;
 export function filePath(value: unknown, field: string): string {
   const path = string(value, field, { min: 1, max: MAX_PATH });
   if (path.includes('\0')) throw badRequest(field, 'must not contain NUL characters');
-  return path;
+  // The tracker records absolute paths: a relative one means nothing once the app's folder changes.
+  return resolvePath(path);
 }
 
 export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {

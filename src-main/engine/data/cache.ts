@@ -40,6 +40,8 @@ export interface CachedFileReport {
   rows: number;
   badRows: number;
   reports: BadRowReport[];
+  /** Hex sha256 of the file's bytes. */
+  sha256: string | null;
 }
 
 /** Contents of header.json. */

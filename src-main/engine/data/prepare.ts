@@ -327,6 +327,8 @@ async function prepareFiles(spec: FileSpec, cacheDir: string, options: ResolvedO
       kind: spec.kind,
       path: first.path,
       bytes: header.files.reduce((s, f) => s + f.bytes, 0),
+      // One file: its sha256; several (train/valid/test files): the sha256 of their hashes in order.
+      ...contentHashOf(header.files),
       rows,
       badRows,
       trainRows: train.numRows,
@@ -407,6 +409,7 @@ async function buildCacheEntry(
           rows: summary.rows,
           badRows: summary.badRows,
           reports: summary.reports,
+          sha256: summary.sha256,
         });
       }
     } finally {
@@ -480,4 +483,11 @@ export async function prepareScoringFile(
     reports: file.reports,
     fromCache,
   };
+}
+
+function contentHashOf(files: readonly { sha256?: string | null }[]): { sha256?: string } {
+  const hashes = files.map((f) => f.sha256 ?? null);
+  if (hashes.length === 0 || hashes.some((h) => h === null)) return {};
+  if (hashes.length === 1) return { sha256: hashes[0]! };
+  return { sha256: createHash('sha256').update(hashes.join('\n')).digest('hex') };
 }

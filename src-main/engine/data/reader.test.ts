@@ -220,3 +220,25 @@ describe('edge cases', () => {
     await expect(collect(path)).rejects.toThrow(/header has 3 fields/);
   });
 });
+
+describe('content hash of a read file', () => {
+  it('is the sha256 of the bytes as stored, for plain and gzip files, and null when reading stops early', async () => {
+    const { createHash } = await import('node:crypto');
+    const path = join(SAMPLES_DIR, 'paddlerec_dnn_sample_train.txt');
+    const bytes = readFileSync(path);
+    const plain = await readCriteoFile(path, () => undefined);
+    expect(plain.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const tmp = temporaryDirectory('dlrm-hash-');
+    try {
+      const gz = join(tmp.dir, 'sample.tsv.gz');
+      const compressed = gzipSync(bytes);
+      writeFileSync(gz, compressed);
+      const zipped = await readCriteoFile(gz, () => undefined);
+      expect(zipped.sha256).toBe(createHash('sha256').update(compressed).digest('hex'));
+      const partial = await readCriteoFile(path, () => undefined, { maxLines: 3 });
+      expect(partial.sha256).toBeNull();
+    } finally {
+      tmp.remove();
+    }
+  });
+});

@@ -4,7 +4,8 @@
  * and lines are parsed straight from the chunk buffers.
  */
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TextDecoder } from 'node:util';
@@ -72,6 +73,8 @@ export interface ReadSummary {
   lines: number;
   /** True when reading stopped at maxLines before the end of the file. */
   stoppedEarly: boolean;
+  /** Hex sha256 of the file's bytes (as stored, compressed for .gz); null when reading stopped early. */
+  sha256: string | null;
 }
 
 /** True when the file starts with the gzip magic bytes 1f 8b. */
@@ -111,13 +114,18 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
   const started = performance.now();
 
   const fileStream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  let source: Readable = fileStream;
-  if (gzip) {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-    source = pipeline(fileStream, gunzip, () => {
-      /* errors surface through the iteration below */
-    });
-  }
+  // The file's content hash is taken on the way through (the dataset description records it).
+  const contentHash = createHash('sha256');
+  const hashTap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      contentHash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const noop = (): void => {
+    /* errors surface through the iteration below */
+  };
+  const source: Readable = gzip ? pipeline(fileStream, hashTap, createGunzip({ chunkSize: 256 * 1024 }), noop) : pipeline(fileStream, hashTap, noop);
 
   const state: { info: CriteoFileInfo | null; parser: CriteoLineParser | null } = { info: null, parser: null };
   let line = 0;
@@ -268,7 +276,7 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
   }
   if (!stoppedEarly) checkBadShare(true);
   reportProgress();
-  return { info: finalInfo, rows, badRows, reports, lines: rows + badRows, stoppedEarly };
+  return { info: finalInfo, rows, badRows, reports, lines: rows + badRows, stoppedEarly, sha256: stoppedEarly ? null : contentHash.digest('hex') };
 }
 
 function tooLong(path: string, line: number): DatasetError {
