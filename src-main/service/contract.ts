@@ -433,7 +433,9 @@ export type StudioEvent =
   | { type: 'run-status'; runId: string; status: RunStatus; error: string | null }
   | { type: 'sim-progress'; simId: string; round: number; rounds: number; policy: string }
   | { type: 'sim-status'; simId: string; status: RunStatus; error: string | null }
-  | { type: 'job-progress'; jobId: string; fraction: number; message: string };
+  | { type: 'job-progress'; jobId: string; fraction: number; message: string }
+  /** Intermediate layout of a running t-SNE/UMAP projection (about once a second), to watch it iterate. */
+  | { type: 'projection-frame'; jobId: string; fraction: number; points: ProjectionPoint[] };
 
 // ---------- the method table ----------
 

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MethodHandlers, ServiceContext } from './context';
+import type { ProjectionPoint } from './contract';
 import type { ExplorePayload, ExploreRequest } from '../engine/worker/explore-job';
 import { RUN_FILES } from '../engine/worker/train-job';
 import { ApiError } from './validate';
@@ -20,8 +21,9 @@ function runExplore(ctx: ServiceContext, runId: string, request: ExploreRequest)
   const payload: ExplorePayload = { ...request, runDir, cacheDir: ctx.cacheDir };
   const jobId = `explore:${runId}`;
   return ctx.jobs.start<unknown>({ kind: 'explore', payload }, (event) => {
-    const e = event as { type?: string; fraction?: number; message?: string };
+    const e = event as { type?: string; fraction?: number; message?: string; points?: ProjectionPoint[] };
     if (e.type === 'progress') ctx.emit({ type: 'job-progress', jobId, fraction: e.fraction ?? 0, message: e.message ?? '' });
+    else if (e.type === 'frame' && e.points) ctx.emit({ type: 'projection-frame', jobId, fraction: e.fraction ?? 0, points: e.points });
   }).done.then((result) => (result !== null && typeof result === 'object' && 'runId' in result ? { ...result, runId } : result));
 }
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -39,9 +39,33 @@ afterAll(async () => {
   await web?.stop();
 });
 
+/** Counts server-sent events of one type on the web mode's event stream until stopped. */
+function countEvents(type: string): { stop(): Promise<number> } {
+  const controller = new AbortController();
+  let text = '';
+  const reading = (async () => {
+    try {
+      const response = await fetch(`${web.url}/api/events?token=${web.token}`, { signal: controller.signal });
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    stop: async () => {
+      controller.abort();
+      await reading;
+      return text.split(`"type":"${type}"`).length - 1;
+    },
+  };
+}
+
 async function project(method: 'pca' | 'tsne' | 'umap'): Promise<number> {
   await page.check(`[data-testid="method-${method}"]`);
-  if (method === 'tsne') await page.getByLabel('Iterations').fill('250');
+  if (method === 'tsne') await page.getByLabel('Iterations').fill('1000');
   await page.click('[data-testid="project-button"]');
   await page.waitForFunction(
     (m) => {
@@ -66,7 +90,10 @@ describe('explore a trained run (web mode)', () => {
     expect(pcaPoints).toBeGreaterThan(50);
     await page.waitForSelector('[data-testid="explained-variance"]');
     await screenshot(page, '10-projector-pca');
+    // While t-SNE iterates, intermediate layouts stream to the UI (about one a second).
+    const frames = countEvents('projection-frame');
     expect(await project('tsne')).toBe(pcaPoints);
+    expect(await frames.stop()).toBeGreaterThan(0);
     await screenshot(page, '11-projector-tsne');
     expect(await project('umap')).toBe(pcaPoints);
     await screenshot(page, '12-projector-umap');
@@ -116,5 +143,10 @@ describe('simulate engagement versus diversity (web mode)', () => {
     expect(await page.locator('[data-testid="sim-chart"]').count()).toBeGreaterThan(3);
     await page.waitForSelector('[data-testid="sim-frontier"]');
     await screenshot(page, '20-simulation');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="sim-export-csv"]')]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^simulation_id,seed,policy,round,clickRate,/);
+    // 12 rounds for each policy of the default form.
+    expect(csv.filter((line) => line.includes(',oracle,')).length).toBe(12);
   });
 });

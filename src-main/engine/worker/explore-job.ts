@@ -14,6 +14,7 @@ import type {
   Neighbor,
   NeighborsInput,
   ProjectionInput,
+  ProjectionPoint,
   ProjectionResult,
   Recommendation,
   RecommendInput,
@@ -39,9 +40,10 @@ import {
   featureRemovalImportance,
   interactionHeatmap,
   nearestNeighbors,
+  gatherRows,
   projectPoints,
-  projectTable,
   recommendItems,
+  sampleRowsByFrequency,
   rowInteractionHeatmap,
 } from '../explore';
 import type { JobContext } from './protocol';
@@ -116,53 +118,58 @@ function featureName(index: number): string {
 }
 
 async function project(run: RunContext, input: ProjectionInput, ctx: JobContext): Promise<ProjectionResult> {
-  const options = {
+  // Points first (ids and what the data says of them), then the layout, so that intermediate
+  // t-SNE/UMAP layouts can be streamed with their metadata.
+  let points: ProjectionPoint[];
+  let vectors: Float32Array;
+  if (input.table >= 0) {
+    if (input.table >= run.model.numFeatures) throw new Error(`table ${input.table} does not exist (the model has ${run.model.numFeatures})`);
+    const ids = input.subset ? Int32Array.from(input.subset) : sampleRowsByFrequency(run.countsOf(input.table), input.maxPoints);
+    vectors = gatherRows(run.model.table(input.table), run.model.embeddingDim, ids);
+    points = Array.from(ids, (id) => {
+      const info = run.stats.rowInfo(input.table, id);
+      return { id, coords: [], value: info.value, count: info.count, ctr: info.ctr, group: info.group };
+    });
+  } else {
+    // Bottom-MLP outputs of sampled validation rows: one point per row, labelled by its click.
+    const split = await run.validation(input.maxPoints);
+    const ids = input.subset ?? Array.from({ length: split.numRows }, (_, i) => i);
+    const batch = batchFromSplitRows(split, ids);
+    vectors = bottomOutputs(run.model, batch);
+    points = ids.map((id, i) => ({ id, coords: [], value: null, count: 1, ctr: batch.labels[i]!, group: null }));
+  }
+  if (points.length < 2) throw new Error('fewer than 2 points to project: this table has no rows seen in the data');
+  const withCoords = (coords: Float32Array): ProjectionPoint[] =>
+    points.map((p, i) => ({ ...p, coords: Array.from(coords.subarray(i * input.dims, (i + 1) * input.dims)) }));
+  let lastFrame = performance.now();
+  const projected = await projectPoints(vectors, points.length, run.model.embeddingDim, {
     method: input.method,
     dims: input.dims,
     signal: ctx.signal,
-    onProgress: (fraction: number) => ctx.emit({ type: 'progress', fraction, message: `${input.method} ${Math.round(fraction * 100)}%` }),
+    onProgress: (fraction: number, coords: Float32Array) => {
+      ctx.emit({ type: 'progress', fraction, message: `${input.method} ${Math.round(fraction * 100)}%` });
+      const now = performance.now();
+      if (input.method !== 'pca' && fraction < 1 && now - lastFrame >= 1000 && points.length <= 20_000) {
+        lastFrame = now;
+        ctx.emit({ type: 'frame', fraction, points: withCoords(coords) });
+      }
+    },
     ...(input.perplexity !== undefined ? { perplexity: input.perplexity } : {}),
     ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
     ...(input.iterations !== undefined ? { iterations: input.iterations } : {}),
     ...(input.neighbors !== undefined ? { neighbors: input.neighbors } : {}),
     ...(input.minDist !== undefined ? { minDist: input.minDist } : {}),
     ...(input.seed !== undefined ? { seed: input.seed } : {}),
+  });
+  return {
+    runId: '',
+    table: input.table,
+    method: input.method,
+    dims: input.dims,
+    points: withCoords(projected.coords),
+    explainedVariance: projected.explainedVariance,
+    millis: projected.millis,
   };
-  if (input.table >= 0) {
-    if (input.table >= run.model.numFeatures) throw new Error(`table ${input.table} does not exist (the model has ${run.model.numFeatures})`);
-    const projected = await projectTable(run.model, input.table, run.countsOf(input.table), {
-      ...options,
-      maxPoints: input.maxPoints,
-      ...(input.subset ? { subset: input.subset } : {}),
-    });
-    const points = Array.from(projected.ids, (id, i) => {
-      const info = run.stats.rowInfo(input.table, id);
-      return {
-        id,
-        coords: Array.from(projected.coords.subarray(i * input.dims, (i + 1) * input.dims)),
-        value: info.value,
-        count: info.count,
-        ctr: info.ctr,
-        group: info.group,
-      };
-    });
-    return { runId: '', table: input.table, method: input.method, dims: input.dims, points, explainedVariance: projected.explainedVariance, millis: projected.millis };
-  }
-  // Bottom-MLP outputs of sampled validation rows: one point per row, labelled by its click.
-  const split = await run.validation(input.maxPoints);
-  const ids = input.subset ?? Array.from({ length: split.numRows }, (_, i) => i);
-  const batch = batchFromSplitRows(split, ids);
-  const vectors = bottomOutputs(run.model, batch);
-  const projected = await projectPoints(vectors, batch.size, run.model.embeddingDim, options);
-  const points = ids.map((id, i) => ({
-    id,
-    coords: Array.from(projected.coords.subarray(i * input.dims, (i + 1) * input.dims)),
-    value: null,
-    count: 1,
-    ctr: batch.labels[i]!,
-    group: null,
-  }));
-  return { runId: '', table: -1, method: input.method, dims: input.dims, points, explainedVariance: projected.explainedVariance, millis: projected.millis };
 }
 
 function neighbors(run: RunContext, input: NeighborsInput): Neighbor[] {
