@@ -14,7 +14,10 @@ import { parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProj
 function runExplore(ctx: ServiceContext, runId: string, request: ExploreRequest): Promise<unknown> {
   const run = ctx.store.getRun(runId);
   const runDir = ctx.store.runFolder(runId);
-  if (run.modelKind !== 'dlrm') throw new ApiError(`the explore views read DLRM runs; run ${runId} is ${run.modelKind}`, 'conflict', 'runId');
+  const supported = request.op === 'heatmap' ? ['dlrm', 'fm'] : ['dlrm'];
+  if (!supported.includes(run.modelKind)) {
+    throw new ApiError(`this view reads ${supported.join(' and ')} runs; run ${runId} trained a ${run.modelKind} model`, 'conflict', 'runId');
+  }
   if (!existsSync(join(runDir, RUN_FILES.model)) || !existsSync(join(runDir, RUN_FILES.stats))) {
     throw new ApiError(`run ${runId} has no trained model to explore (status: ${run.status})`, 'conflict', 'runId');
   }

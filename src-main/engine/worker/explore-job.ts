@@ -32,8 +32,8 @@ import {
 } from '../data';
 import type { Batch } from '../data/types';
 import { initBackend } from '../backend';
-import { loadDlrmModel } from '../train';
-import type { Dlrm } from '../model';
+import { loadModel } from '../train';
+import { asExplainable, FactorizationMachine, type CtrModel, type ExplainableModel } from '../model';
 import {
   batchFromSplitRows,
   bottomOutputs,
@@ -68,12 +68,14 @@ class RunContext {
   readonly saved: SavedPreprocessing;
   readonly stats: FeatureStats;
   private validRows: PreparedSplit | null = null;
+  private readonly explainable: ExplainableModel | null;
 
   constructor(
-    readonly model: Dlrm,
+    readonly trained: CtrModel,
     private readonly payload: ExplorePayload,
     private readonly signal: AbortSignal,
   ) {
+    this.explainable = asExplainable(trained);
     this.saved = JSON.parse(readFileSync(join(payload.runDir, RUN_FILES.preprocessing), 'utf8')) as SavedPreprocessing;
     const world = this.saved.dataset.kind === 'synthetic' ? defaultSyntheticWorld() : null;
     this.stats = FeatureStats.readFile(join(payload.runDir, RUN_FILES.stats), world ? (f, raw) => plantedGroup(world, f, raw) : null);
@@ -103,6 +105,12 @@ class RunContext {
       batches.push(batchFromSplitRows(split, rows));
     }
     return batches;
+  }
+
+  /** The model as the DLRM explore views read it; other kinds get a clear refusal. */
+  get model(): ExplainableModel {
+    if (!this.explainable) throw new Error(`this view reads DLRM runs; this run trained a ${this.trained.kind} model`);
+    return this.explainable;
   }
 
   countsOf(feature: number): Int32Array {
@@ -184,6 +192,25 @@ function neighbors(run: RunContext, input: NeighborsInput): Neighbor[] {
 }
 
 async function heatmap(run: RunContext, input: HeatmapInput): Promise<HeatmapResult> {
+  const trained = run.trained;
+  if (trained instanceof FactorizationMachine) {
+    // FM's second-order term is the sum over pairs of <v_i, v_j>: each pair's mean dot is its mean
+    // contribution to the logit, so it fills both views.
+    const batches =
+      input.row !== undefined ? [batchFromSplitRows(await run.validation(input.row + 1), [input.row])] : await run.validationBatches(input.sampleRows);
+    const strengths = trained.interactionStrengths(batches);
+    const prediction = input.row !== undefined ? trained.predict(batches[0]!)[0]! : null;
+    return {
+      runId: '',
+      labels: strengths.labels,
+      meanDot: strengths.meanDot,
+      meanAbsDot: strengths.meanAbsDot,
+      contribution: strengths.meanDot,
+      rows: strengths.rows,
+      prediction,
+      label: input.row !== undefined ? batches[0]!.labels[0]! : null,
+    };
+  }
   if (input.row !== undefined) {
     const split = await run.validation(input.row + 1);
     if (input.row >= split.numRows) throw new Error(`row ${input.row} is outside the validation split (${split.numRows} rows)`);
@@ -223,7 +250,7 @@ async function recommend(run: RunContext, input: RecommendInput): Promise<Recomm
 export async function exploreJob(raw: unknown, ctx: JobContext): Promise<unknown> {
   const payload = raw as ExplorePayload;
   await initBackend();
-  const { model } = loadDlrmModel(join(payload.runDir, RUN_FILES.model));
+  const { model } = loadModel(join(payload.runDir, RUN_FILES.model));
   try {
     const run = new RunContext(model, payload, ctx.signal);
     switch (payload.op) {
