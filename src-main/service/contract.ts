@@ -278,6 +278,17 @@ export interface HeatmapResult {
   label: number | null;
 }
 
+/** DCN's cross network: how strongly each cross layer reads each input feature. */
+export interface CrossLayersResult {
+  runId: string;
+  /** I1..I13, C1..C26: the blocks of the cross network's input x0. */
+  features: string[];
+  /** [L][I + F] Euclidean norm of layer l's weight vector over feature f's block. */
+  weightNorms: number[][];
+  /** [L] norm of each layer's bias. */
+  biasNorms: number[];
+}
+
 export interface FeatureImportanceInput {
   runId: string;
   sampleRows: number;
@@ -472,6 +483,7 @@ export interface StudioMethods {
   'explore.heatmap': (input: HeatmapInput) => HeatmapResult;
   'explore.importance': (input: FeatureImportanceInput) => FeatureImportance[];
   'explore.recommend': (input: RecommendInput) => Recommendation[];
+  'explore.crossLayers': (input: { runId: string }) => CrossLayersResult;
 
   'runs.evaluate': (input: { id: string; path?: string }) => EvaluateResult;
   'runs.predict': (input: { id: string; path: string; outPath: string }) => { rows: number; outPath: string };

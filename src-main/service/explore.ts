@@ -8,13 +8,13 @@ import type { MethodHandlers, ServiceContext } from './context';
 import type { ProjectionPoint } from './contract';
 import type { ExplorePayload, ExploreRequest } from '../engine/worker/explore-job';
 import { RUN_FILES } from '../engine/worker/train-job';
-import { ApiError } from './validate';
-import { parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProjectionInput, parseRecommendInput } from './inputs';
+import { ApiError, object, onlyKeys } from './validate';
+import { parseIdInput, parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProjectionInput, parseRecommendInput } from './inputs';
 
 function runExplore(ctx: ServiceContext, runId: string, request: ExploreRequest): Promise<unknown> {
   const run = ctx.store.getRun(runId);
   const runDir = ctx.store.runFolder(runId);
-  const supported = request.op === 'heatmap' ? ['dlrm', 'fm'] : ['dlrm'];
+  const supported = request.op === 'heatmap' ? ['dlrm', 'fm'] : request.op === 'crossLayers' ? ['dcn'] : ['dlrm'];
   if (!supported.includes(run.modelKind)) {
     throw new ApiError(`this view reads ${supported.join(' and ')} runs; run ${runId} trained a ${run.modelKind} model`, 'conflict', 'runId');
   }
@@ -47,6 +47,11 @@ export function exploreMethods(ctx: ServiceContext): MethodHandlers {
     'explore.importance': (input) => {
       const parsed = parseImportanceInput(input);
       return runExplore(ctx, parsed.runId, { op: 'importance', input: parsed });
+    },
+    'explore.crossLayers': (input) => {
+      const { id: runId } = parseIdInput({ id: object(input)['runId'] });
+      onlyKeys(object(input), ['runId']);
+      return runExplore(ctx, runId, { op: 'crossLayers', input: { runId } });
     },
     'explore.recommend': (input) => {
       const parsed = parseRecommendInput(input);

@@ -130,6 +130,23 @@ describe('compare models (web mode)', () => {
     await page.waitForSelector('[data-testid="compare-chart"] svg path');
     expect(await page.locator('[data-testid="compare-row"]').count()).toBe(4);
     await screenshot(page, '07-compare-models');
+    // Per-model interpretation: DCN's cross-layer weights, FM's interaction heatmap.
+    const dcn = group.find((r) => r.modelKind === 'dcn')!;
+    await page.goto(`${web.url}/#/explore`);
+    await page.selectOption('[data-testid="explore-run-picker"]', dcn.id);
+    await page.click('[data-testid="explore-tab-dcn"]');
+    await page.click('[data-testid="cross-layers-load"]');
+    await page.waitForSelector('[data-testid="cross-layers-grid"] td.cell', { timeout: 60_000 });
+    // 3 cross layers x (13 dense + 26 categorical) cells.
+    expect(await page.locator('[data-testid="cross-layers-grid"] td.cell').count()).toBe(3 * 39);
+    await screenshot(page, '08-dcn-cross-layers');
+    const fm = group.find((r) => r.modelKind === 'fm')!;
+    await page.selectOption('[data-testid="explore-run-picker"]', fm.id);
+    await page.click('[data-testid="explore-tab-heatmap"]');
+    await page.fill('[data-testid="heatmap-sample-rows"]', '300');
+    await page.click('[data-testid="heatmap-load"]');
+    await page.waitForSelector('[data-testid="heatmap-cells"] [data-row]', { timeout: 60_000 });
+    await screenshot(page, '09-fm-heatmap');
   });
 });
 

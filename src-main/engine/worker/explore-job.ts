@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
+  CrossLayersResult,
   DatasetSpec,
   FeatureImportance,
   FeatureImportanceInput,
@@ -33,7 +34,7 @@ import {
 import type { Batch } from '../data/types';
 import { initBackend } from '../backend';
 import { loadModel } from '../train';
-import { asExplainable, FactorizationMachine, type CtrModel, type ExplainableModel } from '../model';
+import { asExplainable, DeepCrossNetwork, FactorizationMachine, type CtrModel, type ExplainableModel } from '../model';
 import {
   batchFromSplitRows,
   bottomOutputs,
@@ -50,6 +51,7 @@ import type { JobContext } from './protocol';
 import { RUN_FILES } from './train-job';
 
 export type ExploreRequest =
+  | { op: 'crossLayers'; input: { runId: string } }
   | { op: 'project'; input: ProjectionInput }
   | { op: 'neighbors'; input: NeighborsInput }
   | { op: 'heatmap'; input: HeatmapInput }
@@ -247,6 +249,18 @@ async function recommend(run: RunContext, input: RecommendInput): Promise<Recomm
   }));
 }
 
+function crossLayers(run: RunContext): CrossLayersResult {
+  const trained = run.trained;
+  if (!(trained instanceof DeepCrossNetwork)) throw new Error(`cross layers belong to DCN runs; this run trained a ${trained.kind} model`);
+  const weights = trained.crossLayerWeights();
+  return {
+    runId: '',
+    features: weights.segments.map((segment) => segment.label),
+    weightNorms: weights.segmentWeightNorms,
+    biasNorms: weights.layers.map((layer) => Math.hypot(...layer.bias)),
+  };
+}
+
 export async function exploreJob(raw: unknown, ctx: JobContext): Promise<unknown> {
   const payload = raw as ExplorePayload;
   await initBackend();
@@ -264,6 +278,8 @@ export async function exploreJob(raw: unknown, ctx: JobContext): Promise<unknown
         return await importance(run, payload.input);
       case 'recommend':
         return await recommend(run, payload.input);
+      case 'crossLayers':
+        return crossLayers(run);
     }
   } finally {
     model.dispose();
