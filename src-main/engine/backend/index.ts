@@ -5,6 +5,7 @@
  * The first two are optionalDependencies that may be missing; they are loaded with require() inside
  * try/catch and never imported by name. A forced backend that fails throws an error saying why.
  */
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
@@ -69,6 +70,9 @@ async function initOne(name: BackendName, forced: boolean): Promise<string> {
       return `${pkgName}${version ? ` ${version}` : ''}`;
     }
     case 'webgpu':
+      // Automatic choice on Linux: without a GPU device node there is no hardware adapter, so skip
+      // loading Dawn (it would only find a software rasteriser, and it prints warnings on start-up).
+      if (!forced && !mayHaveGpuDevice()) throw new Error('no GPU device (/dev/dri, /dev/nvidia0) on this machine');
       return `webgpu: ${await initWebGpu(forced)}`;
     case 'wasm': {
       if (!wasmPathsSet) {
@@ -138,4 +142,10 @@ export async function listBackends(): Promise<BackendAvailability[]> {
 /** The backend tfjs is using now. */
 export function currentBackend(): string {
   return tf.getBackend();
+}
+
+/** False only where a hardware adapter is impossible: Linux without /dev/dri and /dev/nvidia0. */
+function mayHaveGpuDevice(): boolean {
+  if (process.platform !== 'linux') return true;
+  return existsSync('/dev/dri') || existsSync('/dev/nvidia0');
 }
