@@ -8,8 +8,8 @@ import type { MethodHandlers, ServiceContext } from './context';
 import type { ProjectionPoint } from './contract';
 import type { ExplorePayload, ExploreRequest } from '../engine/worker/explore-job';
 import { RUN_FILES } from '../engine/worker/train-job';
-import { ApiError, object, onlyKeys } from './validate';
-import { parseIdInput, parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProjectionInput, parseRecommendInput } from './inputs';
+import { ApiError, id, object, onlyKeys } from './validate';
+import { parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProjectionInput, parseRecommendInput } from './inputs';
 
 function runExplore(ctx: ServiceContext, runId: string, request: ExploreRequest): Promise<unknown> {
   const run = ctx.store.getRun(runId);
@@ -49,8 +49,9 @@ export function exploreMethods(ctx: ServiceContext): MethodHandlers {
       return runExplore(ctx, parsed.runId, { op: 'importance', input: parsed });
     },
     'explore.crossLayers': (input) => {
-      const { id: runId } = parseIdInput({ id: object(input)['runId'] });
-      onlyKeys(object(input), ['runId']);
+      const o = object(input);
+      onlyKeys(o, ['runId']);
+      const runId = id(o['runId'], 'runId');
       return runExplore(ctx, runId, { op: 'crossLayers', input: { runId } });
     },
     'explore.recommend': (input) => {

@@ -237,7 +237,6 @@ function formatCount(n: number): string {
 
 export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHandlers {
   const store = ctx.store;
-  const summary = (id: string): RunSummary => store.listRuns({}).find((r) => r.id === id) ?? store.getRun(id);
   return {
     'runs.list': (input) => store.listRuns(parseRunQuery(input)),
     'runs.get': (input) => store.getRun(parseIdInput(input).id),
@@ -259,7 +258,9 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
     'runs.update': (input) => {
       const { id, ...changes } = parseUpdateRun(input);
       store.updateRun(id, changes);
-      return summary(id);
+      // A RunDetail is a RunSummary: one row read, not the whole runs list.
+      const updated: RunSummary = store.getRun(id);
+      return updated;
     },
     'runs.delete': (input) => {
       const { ids } = parseIdsInput(input);

@@ -15,10 +15,11 @@ import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, on
 import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
 import packageJson from '../../package.json';
 
-let backendsCache: Promise<AppInfo['backends']> | null = null;
+let backendsCache: ReturnType<typeof listBackends> | null = null;
 
-function backends(): Promise<AppInfo['backends']> {
-  backendsCache ??= listBackends().then((list) => list.map((b) => ({ name: b.name, available: b.available, detail: b.detail })));
+/** Probed once per process: loading the optional packages and Dawn is slow. */
+function backends(): ReturnType<typeof listBackends> {
+  backendsCache ??= listBackends();
   return backendsCache;
 }
 
@@ -43,9 +44,8 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
       const list = await backends();
       return {
         version: packageJson.version,
-        backends: list,
-        // Mirrors initBackend's automatic order: the first that loads, skipping a software adapter.
-        defaultBackend: list.find((b) => b.available && !/software/i.test(b.detail))?.name ?? null,
+        backends: list.map((b) => ({ name: b.name, available: b.available, detail: b.detail })),
+        defaultBackend: list.find((b) => b.automatic)?.name ?? null,
         dataDir: ctx.dataDir,
         databasePath: ctx.store.databasePath,
         door: ctx.door,

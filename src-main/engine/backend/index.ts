@@ -28,6 +28,8 @@ export interface BackendInfo {
 
 export interface BackendAvailability extends BackendInfo {
   available: boolean;
+  /** Whether automatic selection would take it (a software WebGPU adapter only when forced). */
+  automatic: boolean;
 }
 
 /** Backends in the order automatic selection tries them. */
@@ -129,13 +131,13 @@ export async function listBackends(): Promise<BackendAvailability[]> {
   for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
     const pkgName = NODE_PACKAGES[name] as string;
     const installed = tryResolve(`${pkgName}/package.json`) !== null;
-    result.push({ name, available: installed, detail: installed ? `${pkgName} installed` : `${pkgName} is not installed` });
+    result.push({ name, available: installed, automatic: installed, detail: installed ? `${pkgName} installed` : `${pkgName} is not installed` });
   }
   const gpu = await probeWebGpu();
-  result.push({ name: 'webgpu', available: gpu.available, detail: gpu.detail });
+  result.push({ name: 'webgpu', available: gpu.available, automatic: gpu.available && !gpu.software, detail: gpu.detail });
   const wasmDir = wasmBinaryDir();
-  result.push({ name: 'wasm', available: wasmDir !== null, detail: wasmDir ? 'WebAssembly + SIMD (XNNPACK), 1 thread' : '@tensorflow/tfjs-backend-wasm missing' });
-  result.push({ name: 'cpu', available: true, detail: 'plain JavaScript (slow)' });
+  result.push({ name: 'wasm', available: wasmDir !== null, automatic: wasmDir !== null, detail: wasmDir ? 'WebAssembly + SIMD (XNNPACK), 1 thread' : '@tensorflow/tfjs-backend-wasm missing' });
+  result.push({ name: 'cpu', available: true, automatic: true, detail: 'plain JavaScript (slow)' });
   return result;
 }
 

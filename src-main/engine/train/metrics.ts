@@ -3,59 +3,20 @@
  * No tfjs: these run on Float32Arrays in plain JS.
  */
 import type { MetricValues } from '../../service/contract';
+import { logLoss, rocAuc } from '../metrics/classification';
 
-/** Predictions are clipped to [CLIP, 1 - CLIP] before taking logs (as the reference script does). */
-export const LOG_LOSS_CLIP = 1e-7;
+export { LOG_LOSS_CLIP, logLoss } from '../metrics/classification';
+
+/** Exact ROC AUC, ties counting one half; null when only one class is present. */
+export function auc(predictions: ArrayLike<number>, labels: ArrayLike<number>): number | null {
+  const value = rocAuc(predictions, labels);
+  return Number.isNaN(value) ? null : value;
+}
 
 function checkLengths(predictions: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (predictions.length !== labels.length) {
     throw new Error(`${predictions.length} predictions for ${labels.length} labels`);
   }
-}
-
-/** Mean binary cross-entropy; NaN for no rows. */
-export function logLoss(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
-  checkLengths(predictions, labels);
-  let sum = 0;
-  for (let i = 0; i < predictions.length; i++) {
-    const p = Math.min(Math.max(predictions[i], LOG_LOSS_CLIP), 1 - LOG_LOSS_CLIP);
-    sum -= labels[i] > 0.5 ? Math.log(p) : Math.log(1 - p);
-  }
-  return sum / predictions.length;
-}
-
-/**
- * Exact area under the ROC curve: the probability that a random positive scores above a random
- * negative, ties counting one half (identical to the rank formula with tied ranks averaged).
- * Sorts positives and negatives separately and merges: O(n log n).
- * @returns null when only one class is present.
- */
-export function auc(predictions: ArrayLike<number>, labels: ArrayLike<number>): number | null {
-  checkLengths(predictions, labels);
-  let numPositive = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] > 0.5) numPositive++;
-  const numNegative = labels.length - numPositive;
-  if (numPositive === 0 || numNegative === 0) return null;
-  const positives = new Float64Array(numPositive);
-  const negatives = new Float64Array(numNegative);
-  for (let i = 0, p = 0, n = 0; i < labels.length; i++) {
-    if (labels[i] > 0.5) positives[p++] = predictions[i];
-    else negatives[n++] = predictions[i];
-  }
-  positives.sort();
-  negatives.sort();
-  // for each positive: negatives strictly below it, plus half of those equal to it
-  let below = 0;
-  let belowOrEqual = 0;
-  let wins = 0;
-  for (let p = 0; p < numPositive; p++) {
-    const v = positives[p];
-    while (below < numNegative && negatives[below] < v) below++;
-    if (belowOrEqual < below) belowOrEqual = below;
-    while (belowOrEqual < numNegative && negatives[belowOrEqual] <= v) belowOrEqual++;
-    wins += below + (belowOrEqual - below) / 2;
-  }
-  return wins / (numPositive * numNegative);
 }
 
 /** Share of rows where (p > threshold) matches the label. */
