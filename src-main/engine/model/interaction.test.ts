@@ -39,8 +39,9 @@ describe('interaction forward (hand example)', () => {
 describe('interaction gradient vs finite differences', () => {
   const B = 3;
   const F = 4;
-  // D = 4 takes the unrolled path, D = 3 the plain one
-  for (const [kind, D] of [['dot', 3], ['dot', 4], ['dot-self', 3], ['dot-self', 8], ['cat', 3]] as [InteractionKind, number][]) {
+  // D = 16 takes the register paths (pairDots16, symmetricTimes16), the others the general loops
+  // (D = 6: four-wide sums plus a remainder)
+  for (const [kind, D] of [['dot', 3], ['dot', 6], ['dot', 16], ['dot-self', 3], ['dot-self', 8], ['dot-self', 16], ['cat', 3]] as [InteractionKind, number][]) {
     it(`${kind}, D = ${D}`, () => {
       const rng = new Rng(7);
       const x = Float32Array.from({ length: B * D }, () => rng.normal());
