@@ -26,6 +26,28 @@ export interface ModelWeights {
   dense: Float32Array[];
 }
 
+/** Rows of a batch (or of a share of one) to take the loss and gradients of. */
+export interface LossInput {
+  /** [rows, I]. */
+  dense: Float32Array;
+  /** Pooled table rows, [rows, T, W]. */
+  pooled: Float32Array;
+  /** [rows]. */
+  labels: Float32Array;
+  rows: number;
+  /** The loss is the mean binary cross-entropy of these rows times lossScale. */
+  lossScale: number;
+}
+
+/** Loss, gradient of the pooled rows (host memory) and of each dense variable (on the backend). */
+export interface HostGradients {
+  loss: number;
+  /** [rows, T, W]. */
+  pooledGradient: Float32Array;
+  /** In the order of variables(). */
+  denseGradients: tf.Tensor[];
+}
+
 export interface CtrModel {
   readonly kind: ModelKind;
   /** I. */
@@ -48,6 +70,12 @@ export interface CtrModel {
    * @param dense [B, I]  @param pooled [B, T, W]  @returns [B, 1]
    */
   logits(dense: tf.Tensor2D, pooled: tf.Tensor3D, weights?: readonly tf.Tensor[]): tf.Tensor2D;
+  /**
+   * Optional explicit backward for host backends (wasm, cpu): the same loss and gradients as the
+   * taped logits() under tf.valueAndGrads, computed layer by layer without the tape. Call inside
+   * tf.tidy; only on host backends (usesDeviceOps() false).
+   */
+  hostLossAndGradients?(input: LossInput): HostGradients;
   /** Logits [B] of a batch (no gradient). */
   batchLogits(batch: Batch): Float32Array;
   /** Click probabilities [B]. */

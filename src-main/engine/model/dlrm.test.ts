@@ -124,6 +124,38 @@ describe('Dlrm gradients and init', () => {
     model.dispose();
   });
 
+  // the trainer's path on wasm/cpu: the explicit backward must give the tape's numbers
+  for (const [interaction, D] of [['dot', 16], ['dot-self', 16], ['cat', 4], ['dot', 3]] as const) {
+    it(`explicit host backward equals the taped gradients (${interaction}, D = ${D}, scaled loss)`, () => {
+      const I = 5;
+      const F = 3;
+      const B = 6;
+      const arch = architectureOf(
+        { kind: 'dlrm', embeddingDim: D, bottomMlp: `${I}-8-${D}`, topMlp: '7-1', interaction, hashSize: 10 },
+        { numDense: I, numFeatures: F },
+      );
+      const model = Dlrm.create(arch, [10, 10, 10], 3);
+      const batch = randomBatch(new Rng(4), { batchSize: B, numDense: I, tableSizes: [10, 10, 10] });
+      const pooled = model.pool(batch);
+      const lossScale = 0.5;
+      const taped = tf.tidy(() => {
+        const f = tf.valueAndGrads((...args: tf.Tensor[]) =>
+          tf.mul(binaryCrossEntropyWithLogits(model.logits(tf.tensor2d(batch.dense, [B, I]), args[0] as tf.Tensor3D, args.slice(1)), tf.tensor2d(batch.labels, [B, 1])), lossScale) as tf.Scalar,
+        );
+        const r = f([tf.tensor3d(pooled, [B, F, D]), ...model.variables()]);
+        return { loss: r.value.dataSync()[0], grads: r.grads.map((t) => Array.from(t.dataSync())) };
+      });
+      const host = tf.tidy(() => {
+        const r = model.hostLossAndGradients({ dense: batch.dense, pooled, labels: batch.labels, rows: B, lossScale });
+        return { loss: r.loss, grads: [Array.from(r.pooledGradient), ...r.denseGradients.map((t) => Array.from(t.dataSync()))] };
+      });
+      expect(host.loss).toBeCloseTo(taped.loss, 5);
+      expect(host.grads).toHaveLength(taped.grads.length);
+      host.grads.forEach((g, k) => expect(maxRelativeError(g, taped.grads[k]), `gradient ${k}`).toBeLessThan(1e-4));
+      model.dispose();
+    });
+  }
+
   it('same seed, same weights; different seed, different weights', () => {
     const arch = architectureOf({ kind: 'dlrm', embeddingDim: 2, bottomMlp: '3-2', topMlp: '1', interaction: 'cat', hashSize: 4 }, { numDense: 3, numFeatures: 2 });
     const weightsOf = (seed: number) => {

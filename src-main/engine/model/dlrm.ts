@@ -10,11 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelKind } from '../../service/contract';
 import type { Batch, JaggedIndices } from '../data/types';
 import { type DlrmArchitecture, numVectors } from './architecture';
-import { PairDotAccumulator, type CtrModel, type InteractionStrengths, type ModelWeights } from './ctr-model';
+import { PairDotAccumulator, type CtrModel, type HostGradients, type InteractionStrengths, type LossInput, type ModelWeights } from './ctr-model';
 import { EmbeddingBagCollection } from './embedding';
 import { Mlp } from './dense';
 import type { ExplainableModel } from './explainable';
-import { interact, interactionForward, pairLayout, stackVectors } from './interaction';
+import { interact, interactionBackward, interactionForward, pairLayout, splitVectors, stackVectors } from './interaction';
+import { binaryCrossEntropyOnHost } from './loss';
 import { Rng } from './rng';
 import { tidyValues } from './tidy-values';
 
@@ -112,6 +113,30 @@ export class Dlrm implements ExplainableModel, CtrModel {
     const x = this.bottom.apply(dense, weights?.slice(0, bottomCount));
     const z = interact(this.arch.interaction, x, pooled);
     return this.top.apply(z, weights?.slice(bottomCount));
+  }
+
+  /**
+   * Loss and gradients without the tape (host backends): bottom MLP -> host interaction -> top MLP ->
+   * loss and its gradient on the host -> top backward -> interaction backward -> bottom backward.
+   * Same numbers as logits() under tf.valueAndGrads up to float rounding (the loss and the logit
+   * gradient are taken in float64 here). Call inside tf.tidy.
+   */
+  hostLossAndGradients(input: LossInput): HostGradients {
+    const { rows, lossScale } = input;
+    const F = this.numFeatures;
+    const D = this.embeddingDim;
+    const layout = pairLayout(this.arch.interaction, F + 1, D);
+    const bottomTrace = this.bottom.forwardTrace(tf.tensor2d(input.dense, [rows, this.arch.numDense]));
+    const bottomOut = Mlp.traceOutput(bottomTrace);
+    const vectors = stackVectors(bottomOut, input.pooled, rows, F, D);
+    const topTrace = this.top.forwardTrace(tf.tensor2d(interactionForward(vectors, rows, layout), [rows, layout.outputWidth]));
+    const logits = Mlp.traceOutput(topTrace);
+    const { loss, logitGradient } = binaryCrossEntropyOnHost(logits, input.labels, rows, lossScale);
+    const top = this.top.backward(topTrace, tf.tensor2d(logitGradient, [rows, 1]), true);
+    const vectorGradient = interactionBackward(vectors, (top.dx as tf.Tensor2D).dataSync() as Float32Array, rows, layout);
+    const parts = splitVectors(vectorGradient, rows, F, D);
+    const bottom = this.bottom.backward(bottomTrace, tf.tensor2d(parts.bottom, [rows, D]), false);
+    return { loss, pooledGradient: parts.pooled, denseGradients: [...bottom.grads, ...top.grads] };
   }
 
   /** Logits [B] of a batch (no gradient). */

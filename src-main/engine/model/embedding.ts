@@ -32,7 +32,8 @@ export class EmbeddingBagCollection {
     }
     this.tables = tableSizes.map((rows, f) => {
       if (!Number.isInteger(rows) || rows <= 0) throw new Error(`table ${f}: size must be a positive integer, got ${rows}`);
-      const t = tables ? tables[f] : new Float32Array(rows * dim);
+      // new tables start in shared memory, so a second training thread can use them without a copy
+      const t = tables ? tables[f] : new Float32Array(new SharedArrayBuffer(rows * dim * 4));
       if (t.length !== rows * dim) throw new Error(`table ${f}: expected ${rows}x${dim} floats, got ${t.length}`);
       return t;
     });
@@ -64,25 +65,35 @@ export class EmbeddingBagCollection {
    * @throws when an index is outside its table.
    */
   pool(sparse: JaggedIndices, out?: Float32Array): Float32Array {
+    return this.poolRows(sparse, 0, sparse.batchSize, out);
+  }
+
+  /**
+   * Sum-pools the bags of batch rows [start, end) only (how a data-parallel thread pools its share).
+   * @returns pooled embeddings of those rows, row-major [end - start, F, D].
+   * @throws when an index is outside its table.
+   */
+  poolRows(sparse: JaggedIndices, start: number, end: number, out?: Float32Array): Float32Array {
     const { batchSize: B, numFeatures: F, values, offsets } = sparse;
     const D = this.dim;
     if (F !== this.tables.length) throw new Error(`batch has ${F} categorical features but the model has ${this.tables.length} tables`);
-    const pooled = out ?? new Float32Array(B * F * D);
-    if (out) pooled.fill(0);
+    if (!(0 <= start && start <= end && end <= B)) throw new Error(`rows [${start}, ${end}) are outside a batch of ${B}`);
+    const pooled = out ?? new Float32Array((end - start) * F * D);
+    if (out) pooled.fill(0, 0, (end - start) * F * D);
     for (let f = 0; f < F; f++) {
       const table = this.tables[f];
       const rows = this.tableSizes[f];
-      for (let b = 0; b < B; b++) {
-        const start = offsets[f * B + b];
-        const end = offsets[f * B + b + 1];
-        const o = (b * F + f) * D;
-        for (let k = start; k < end; k++) {
+      for (let b = start; b < end; b++) {
+        const first = offsets[f * B + b];
+        const last = offsets[f * B + b + 1];
+        const o = ((b - start) * F + f) * D;
+        for (let k = first; k < last; k++) {
           const row = values[k];
           if (row < 0 || row >= rows || !Number.isInteger(row)) {
             throw new Error(`feature ${f}, batch row ${b}: index ${row} is outside its table of ${rows} rows`);
           }
           const s = row * D;
-          if (end - start === 1) {
+          if (last - first === 1) {
             for (let d = 0; d < D; d++) pooled[o + d] = table[s + d];
           } else {
             for (let d = 0; d < D; d++) pooled[o + d] += table[s + d];
@@ -100,33 +111,56 @@ export class EmbeddingBagCollection {
    * @returns one SparseRowGradient per table.
    */
   rowGradients(sparse: JaggedIndices, pooledGradient: Float32Array): SparseRowGradient[] {
-    const { batchSize: B, numFeatures: F, values, offsets } = sparse;
-    const D = this.dim;
     const result: SparseRowGradient[] = [];
-    for (let f = 0; f < F; f++) {
-      const slots = this.slotOfRow[f];
-      const start = offsets[f * B];
-      const end = offsets[f * B + B];
-      const rows = new Int32Array(end - start);
-      const grads = new Float32Array((end - start) * D);
-      let unique = 0;
-      for (let b = 0; b < B; b++) {
-        const g = (b * F + f) * D;
-        for (let k = offsets[f * B + b]; k < offsets[f * B + b + 1]; k++) {
-          const row = values[k];
-          let slot = slots[row];
-          if (slot < 0) {
-            slot = unique++;
-            slots[row] = slot;
-            rows[slot] = row;
-          }
-          const o = slot * D;
-          for (let d = 0; d < D; d++) grads[o + d] += pooledGradient[g + d];
-        }
-      }
-      for (let u = 0; u < unique; u++) slots[rows[u]] = -1;
-      result.push({ rows: rows.subarray(0, unique), values: grads.subarray(0, unique * D) });
-    }
+    for (let f = 0; f < sparse.numFeatures; f++) result.push(this.rowGradientsOf(sparse, pooledGradient, f));
     return result;
   }
+
+  /** rowGradients() of table f alone (threads that split the tables between them each take theirs). */
+  rowGradientsOf(sparse: JaggedIndices, pooledGradient: Float32Array, f: number): SparseRowGradient {
+    const { batchSize: B, numFeatures: F, values, offsets } = sparse;
+    const D = this.dim;
+    const slots = this.slotOfRow[f];
+    const start = offsets[f * B];
+    const end = offsets[f * B + B];
+    const rows = new Int32Array(end - start);
+    const grads = new Float32Array((end - start) * D);
+    let unique = 0;
+    for (let b = 0; b < B; b++) {
+      const g = (b * F + f) * D;
+      for (let k = offsets[f * B + b]; k < offsets[f * B + b + 1]; k++) {
+        const row = values[k];
+        let slot = slots[row];
+        if (slot < 0) {
+          slot = unique++;
+          slots[row] = slot;
+          rows[slot] = row;
+        }
+        const o = slot * D;
+        for (let d = 0; d < D; d++) grads[o + d] += pooledGradient[g + d];
+      }
+    }
+    for (let u = 0; u < unique; u++) slots[rows[u]] = -1;
+    return { rows: rows.subarray(0, unique), values: grads.subarray(0, unique * D) };
+  }
+
+  /**
+   * Moves every table into shared memory (a copy, once; tables already shared are kept), so that
+   * another thread can pool from and update them in place.
+   * @returns the tables, now backed by SharedArrayBuffers.
+   */
+  shareTables(): Float32Array[] {
+    this.tables.forEach((t, f) => {
+      this.tables[f] = toShared(t);
+    });
+    return this.tables;
+  }
+}
+
+/** The same numbers backed by a SharedArrayBuffer (the array itself when it already is). */
+export function toShared(values: Float32Array): Float32Array {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const shared = new Float32Array(new SharedArrayBuffer(values.byteLength));
+  shared.set(values);
+  return shared;
 }

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerKind, OptimizerSpec } from '../../service/contract';
-import type { SparseRowGradient } from '../model/embedding';
+import { toShared, type SparseRowGradient } from '../model/embedding';
 
 export const ADAGRAD_EPSILON = 1e-10;
 export const ADAM_BETA1 = 0.9;
@@ -163,7 +163,15 @@ export interface SparseOptimizer {
   /** Updates the rows of table f that the gradient names (rows are distinct: duplicates already summed). */
   apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void;
   state(): Float32Array[];
+  /** Copies the given state in. */
   setState(state: Float32Array[]): void;
+  /**
+   * Moves the state into shared memory (once) so another thread can update some of the tables.
+   * @returns the state arrays, backed by SharedArrayBuffers.
+   */
+  shareState(): Float32Array[];
+  /** Uses the given (shared) arrays as the state itself, not a copy: both threads then update one state. */
+  adoptState(state: Float32Array[]): void;
 }
 
 export function createSparseOptimizer(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number): SparseOptimizer {
@@ -190,6 +198,12 @@ class SparseSgd implements SparseOptimizer {
   setState(state: Float32Array[]): void {
     if (state.length !== 0) throw new Error(`sparse sgd has no state, got ${state.length} arrays`);
   }
+  shareState(): Float32Array[] {
+    return [];
+  }
+  adoptState(state: Float32Array[]): void {
+    this.setState(state);
+  }
 }
 
 class RowWiseAdagrad implements SparseOptimizer {
@@ -199,7 +213,7 @@ class RowWiseAdagrad implements SparseOptimizer {
     tableSizes: readonly number[],
     private readonly dim: number,
   ) {
-    this.accumulators = tableSizes.map((rows) => new Float32Array(rows));
+    this.accumulators = tableSizes.map((rows) => new Float32Array(new SharedArrayBuffer(rows * 4)));
   }
   apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
     const D = this.dim;
@@ -220,10 +234,21 @@ class RowWiseAdagrad implements SparseOptimizer {
     return this.accumulators;
   }
   setState(state: Float32Array[]): void {
+    this.checkState(state);
+    this.accumulators = state.map((s) => s.slice());
+  }
+  shareState(): Float32Array[] {
+    this.accumulators = this.accumulators.map(toShared);
+    return this.accumulators;
+  }
+  adoptState(state: Float32Array[]): void {
+    this.checkState(state);
+    this.accumulators = [...state];
+  }
+  private checkState(state: Float32Array[]): void {
     if (state.length !== this.accumulators.length) throw new Error(`row-wise adagrad: expected ${this.accumulators.length} tables of state, got ${state.length}`);
     state.forEach((s, f) => {
       if (s.length !== this.accumulators[f].length) throw new Error(`row-wise adagrad: table ${f} state has ${s.length} rows, expected ${this.accumulators[f].length}`);
     });
-    this.accumulators = state.map((s) => s.slice());
   }
 }

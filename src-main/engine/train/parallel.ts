@@ -1,181 +1,418 @@
 /**
  * Data-parallel training steps on two threads. The wasm backend runs on one thread, so the second
- * core is used by a helper worker thread with its own tfjs backend and its own copy of the dense weights:
- * every step the batch is pooled here, the second half of the rows (pooled vectors, dense features,
- * labels) and the current MLP weights go to the helper, both halves compute their loss share
- * (mean over the whole batch) and gradients at the same time, the dense gradients are summed in a
- * fixed order and applied here, and the sparse update runs here on the whole batch.
+ * core is used by a helper worker thread with its own tfjs backend, as PyTorch's DistributedDataParallel
+ * does it with processes: each thread holds a replica of the dense weights and of the dense optimizer
+ * state, computes the gradients of its half of the batch, the two gradients are summed (the same sum,
+ * bit for bit, on both sides), and both replicas apply the same update, so they never drift apart and
+ * no weights cross between threads.
+ *
+ * The embedding tables (and the row-wise optimizer state) live once, in shared memory: each thread
+ * pools its own half of the batch from them, writes the gradient of its pooled rows into a shared
+ * [B, T, W] buffer, and after the exchange each thread updates its own share of the tables (even
+ * tables here, odd ones in the helper) from the whole batch's gradient, so a row two halves used is
+ * updated once with both contributions, as on one thread.
+ *
+ * Per step, only the batch (a few kilobytes) travels by message; the two sides meet at two barriers
+ * on a shared Int32Array (Atomics.wait/notify: microseconds, where a postMessage round trip through
+ * the event loop costs a millisecond at batch 128).
  *
  * Deterministic for a seed and exactly resumable, but not bit-identical to the one-thread step
  * (the batch sums are split in two, which changes float32 rounding).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { BackendName } from '../../service/contract';
 import { initBackend } from '../backend';
 import type { Batch } from '../data/types';
-import { createModel } from '../model/models';
-import { lossAndGradients, type ModelTrainer, type TrainJob } from './trainer';
+import type { CtrModel } from '../model/ctr-model';
+import { modelFromWeights } from '../model/models';
+import { createDenseOptimizer, createSparseOptimizer, type DenseOptimizer, type SparseOptimizer } from './optimizers';
+import { lossAndGradients, sparseRateFactor, type ModelTrainer, type TrainJob } from './trainer';
+
+/** Slots of the control block (an Int32Array on a SharedArrayBuffer). */
+const Slot = {
+  /** Sequence number of the step the helper should run next (bumped by the main side). */
+  Go: 0,
+  /** Phase reached by each side: 2 s + 1 once its gradients of step s are written, 2 s + 2 after its updates. */
+  MainPhase: 1,
+  HelperPhase: 2,
+  /** 1 once the helper failed (its message waits on the port). */
+  Failed: 3,
+  /** 1 when the helper should exit. */
+  Stop: 4,
+} as const;
+type Slot = (typeof Slot)[keyof typeof Slot];
+
+/** How long one side waits for the other before it calls the step lost. */
+const WAIT_LIMIT_MS = 120_000;
+
+/** Shared memory of a stepper pair. */
+interface SharedBuffers {
+  control: Int32Array;
+  /** Dense gradients of each side, all variables flattened in order: [2, sum of variable sizes]. */
+  gradients: Float32Array;
+  /** Gradient of the pooled rows of the whole batch, [maxBatch, T, W]. */
+  pooledGradient: Float32Array;
+  /** Loss share of each side, [2]. */
+  losses: Float64Array;
+  /** T tables, [rows_t, W] each. */
+  tables: Float32Array[];
+  /** The sparse optimizer's state (row-wise accumulators), shared too. */
+  sparseState: Float32Array[];
+  /** Milliseconds of the last step: gradients of side 0 and 1, then updates of side 0 and 1, [4]. */
+  timings: Float64Array;
+}
 
 /** workerData of a gradient helper (the training worker entry dispatches on role). */
 export interface GradientHelperData {
   role: 'gradient-helper';
   job: TrainJob;
   backend: BackendName;
+  shared: SharedBuffers;
+  /** Dense weights and dense optimizer state at the start (the helper's replica begins from them). */
+  denseWeights: Float32Array[];
+  denseOptimizerState: Float32Array[];
+  maxBatch: number;
+  port: MessagePort;
 }
 
-interface GradientRequest {
-  type: 'gradients';
-  weights: Float32Array[];
-  dense: Float32Array;
-  pooled: Float32Array;
-  labels: Float32Array;
-  rows: number;
-  lossScale: number;
+/** One step's orders to the helper, or a request for a copy of its dense weights (checks). */
+type StepOrder =
+  | {
+      kind: 'step';
+      seq: number;
+      batch: Batch;
+      /** The main side takes rows [0, head), the helper [head, B). */
+      head: number;
+      learningRate: number;
+    }
+  | { kind: 'report'; seq: number };
+
+/** The helper's first (and, on failure, last) message. */
+type HelperStatus = { type: 'ready'; backend: string } | { type: 'error'; error: string };
+
+/** Waits until control[slot] >= target. @throws after WAIT_LIMIT_MS or when the other side failed or stopped. */
+function waitFor(control: Int32Array, slot: Slot, target: number, who: string): void {
+  const deadline = performance.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const value = Atomics.load(control, slot);
+    if (value >= target) return;
+    if (Atomics.load(control, Slot.Failed) || Atomics.load(control, Slot.Stop)) throw new StepAbandoned();
+    if (performance.now() > deadline) throw new Error(`${who} did not answer within ${WAIT_LIMIT_MS / 1000} s`);
+    Atomics.wait(control, slot, value, 1000);
+  }
 }
 
-type HelperReply =
-  | { type: 'ready' }
-  | { type: 'gradients'; loss: number; pooledGradient: Float32Array; denseGradients: Float32Array[]; backend: string; millis: number }
-  | { type: 'error'; error: string };
+function signal(control: Int32Array, slot: Slot, value: number): void {
+  Atomics.store(control, slot, value);
+  Atomics.notify(control, slot);
+}
+
+class StepAbandoned extends Error {
+  constructor() {
+    super('the other thread of the step stopped');
+  }
+}
+
+/**
+ * The half of a step that each side runs: forward and backward of its rows, exchange, summed dense
+ * update, sparse update of the tables this side owns.
+ */
+class HalfStep {
+  private readonly offsets: number[];
+  private readonly T: number;
+  private readonly W: number;
+  /** This side's dense gradients of the current step, kept on the backend until the update. */
+  private own: tf.Tensor[] = [];
+
+  constructor(
+    private readonly side: 0 | 1,
+    private readonly model: CtrModel,
+    readonly variables: readonly tf.Variable[],
+    private readonly denseOptimizer: DenseOptimizer,
+    private readonly sparseOptimizer: SparseOptimizer,
+    private readonly sparseFactor: number,
+    private readonly shared: SharedBuffers,
+  ) {
+    this.offsets = [0];
+    for (const v of variables) this.offsets.push(this.offsets[this.offsets.length - 1] + v.size);
+    this.T = model.embeddings.numFeatures;
+    this.W = model.embeddings.dim;
+  }
+
+  private get totalDense(): number {
+    return this.offsets[this.offsets.length - 1];
+  }
+
+  /**
+   * Phase 1: loss share, pooled-row gradients and dense gradients of this side's rows (side 0 takes
+   * [0, head), side 1 [head, B)) into shared memory.
+   */
+  computeGradients(batch: Batch, head: number): void {
+    const started = performance.now();
+    const B = batch.size;
+    const [start, end] = this.side === 0 ? [0, head] : [head, B];
+    const rows = end - start;
+    const I = this.model.numDense;
+    const { gradients, pooledGradient, losses } = this.shared;
+    const mine = gradients.subarray(this.side * this.totalDense, (this.side + 1) * this.totalDense);
+    tf.dispose(this.own);
+    if (rows === 0) {
+      mine.fill(0);
+      losses[this.side] = 0;
+      this.own = this.variables.map((v) => tf.zerosLike(v));
+    } else {
+      const pooled = this.model.embeddings.poolRows(this.model.sparseInput(batch), start, end);
+      this.own = tf.tidy(() => {
+        const r = lossAndGradients(this.model, this.variables, batch.dense.subarray(start * I, end * I), pooled, batch.labels.subarray(start, end), rows, rows / B);
+        losses[this.side] = r.loss;
+        pooledGradient.set(r.pooledGradient, start * this.T * this.W);
+        r.denseGradients.forEach((g, i) => mine.set(g.dataSync(), this.offsets[i]));
+        return r.denseGradients;
+      });
+    }
+    this.shared.timings[this.side] = performance.now() - started;
+  }
+
+  /**
+   * Phase 2, once both sides' gradients are in: the summed dense update (identical on both sides)
+   * and the sparse update of this side's tables. @returns the batch loss (nothing is updated when it
+   * is not finite).
+   */
+  applyUpdates(batch: Batch, learningRate: number): number {
+    const started = performance.now();
+    const { gradients, pooledGradient, losses, tables } = this.shared;
+    const loss = losses[0] + losses[1];
+    const own = this.own;
+    this.own = [];
+    try {
+      if (!Number.isFinite(loss)) return loss;
+      const otherFrom = (1 - this.side) * this.totalDense;
+      tf.tidy(() => {
+        // own + other's: float addition is commutative, so both sides get the same sum bit for bit
+        // and their replicas stay equal
+        const summed = this.variables.map((v, i) => {
+          const from = otherFrom + this.offsets[i];
+          // no copy needed: the other side rewrites its slot only after the barrier that ends this step
+          return tf.add(own[i], tf.tensor(gradients.subarray(from, from + v.size), v.shape));
+        });
+        this.denseOptimizer.apply(summed, learningRate);
+      });
+      const sparse = this.model.sparseInput(batch);
+      const rate = learningRate * this.sparseFactor;
+      for (let t = this.side; t < this.T; t += 2) {
+        this.sparseOptimizer.apply(t, tables[t], this.model.embeddings.rowGradientsOf(sparse, pooledGradient, t), rate);
+      }
+      return loss;
+    } finally {
+      tf.dispose(own);
+      this.shared.timings[2 + this.side] = performance.now() - started;
+    }
+  }
+
+  /** Copies this side's dense weights into its gradient slot (for replicasAgree). */
+  writeWeights(): void {
+    const mine = this.shared.gradients.subarray(this.side * this.totalDense, (this.side + 1) * this.totalDense);
+    this.variables.forEach((v, i) => mine.set(v.dataSync(), this.offsets[i]));
+  }
+
+  dispose(): void {
+    tf.dispose(this.own);
+    this.own = [];
+  }
+}
 
 export class ParallelStepper {
-  private pending: ((reply: HelperReply) => void) | null = null;
-  private failure: string | null = null;
-  /** Diagnostics: the helper's backend and compute time of the last step. */
+  private seq = 0;
+  private broken: string | null = null;
+  /** Diagnostics: the helper's backend. */
   helperBackend = '';
-  lastHelperMillis = 0;
 
   private constructor(
-    private readonly trainer: ModelTrainer,
     private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly shared: SharedBuffers,
+    private readonly half: HalfStep,
+    private readonly maxBatch: number,
   ) {
-    worker.on('message', (reply: HelperReply) => this.pending?.(reply));
-    worker.on('error', (e) => this.fail(`gradient helper crashed: ${e.message}`));
-    worker.on('exit', (code) => this.fail(`gradient helper exited (code ${code})`));
-  }
-
-  private fail(message: string): void {
-    this.failure ??= message;
-    this.pending?.({ type: 'error', error: message });
-  }
-
-  private nextReply(): Promise<HelperReply> {
-    if (this.failure) return Promise.resolve({ type: 'error', error: this.failure });
-    return new Promise((resolve) => {
-      this.pending = (reply) => {
-        this.pending = null;
-        resolve(reply);
-      };
+    worker.on('error', (e) => {
+      this.broken ??= `gradient helper crashed: ${e.message}`;
     });
   }
 
   /**
-   * Starts the helper thread and waits until its backend and model are ready.
+   * Starts the helper thread and waits until its backend and replica are ready. Moves the trainer's
+   * tables and sparse optimizer state into shared memory (once).
    * @param workerScript the bundled training worker entry (it runs the helper when workerData.role says so).
    */
   static async start(trainer: ModelTrainer, workerScript: string | URL, backend: BackendName): Promise<ParallelStepper> {
-    const data: GradientHelperData = { role: 'gradient-helper', job: trainer.job, backend };
-    const stepper = new ParallelStepper(trainer, new Worker(workerScript, { workerData: data }));
-    const reply = await stepper.nextReply();
-    if (reply.type !== 'ready') {
+    const model = trainer.model;
+    const variables = trainer.denseVariables();
+    const maxBatch = trainer.job.train.batchSize;
+    const totalDense = variables.reduce((n, v) => n + v.size, 0);
+    const shared: SharedBuffers = {
+      control: new Int32Array(new SharedArrayBuffer(8 * 4)),
+      gradients: new Float32Array(new SharedArrayBuffer(2 * totalDense * 4)),
+      pooledGradient: new Float32Array(new SharedArrayBuffer(maxBatch * model.embeddings.numFeatures * model.embeddings.dim * 4)),
+      losses: new Float64Array(new SharedArrayBuffer(2 * 8)),
+      tables: model.embeddings.shareTables(),
+      sparseState: trainer.sparseOptimizer.shareState(),
+      timings: new Float64Array(new SharedArrayBuffer(4 * 8)),
+    };
+    const { port1, port2 } = new MessageChannel();
+    const data: GradientHelperData = {
+      role: 'gradient-helper',
+      job: trainer.job,
+      backend,
+      shared,
+      denseWeights: variables.map((v) => (v.dataSync() as Float32Array).slice()),
+      denseOptimizerState: trainer.denseOptimizer.state(),
+      maxBatch,
+      port: port2,
+    };
+    const worker = new Worker(workerScript, { workerData: data, transferList: [port2] });
+    const half = new HalfStep(0, model, variables, trainer.denseOptimizer, trainer.sparseOptimizer, sparseRateFactor(trainer.job.optimizer), shared);
+    const stepper = new ParallelStepper(worker, port1, shared, half, maxBatch);
+    const status = await new Promise<HelperStatus>((resolve) => {
+      port1.once('message', (m: HelperStatus) => resolve(m));
+      worker.once('error', (e) => resolve({ type: 'error', error: e.message }));
+      worker.once('exit', (code) => resolve({ type: 'error', error: `gradient helper exited (code ${code})` }));
+    });
+    if (status.type !== 'ready') {
       await stepper.dispose();
-      throw new Error(reply.type === 'error' ? reply.error : 'gradient helper did not start');
+      throw new Error(`gradient helper did not start: ${status.error}`);
     }
+    stepper.helperBackend = status.backend;
     return stepper;
   }
 
   /** One step on two threads. @returns the batch's mean loss before the update. */
   async step(batch: Batch, learningRate: number): Promise<number> {
+    return this.stepSync(batch, learningRate);
+  }
+
+  private stepSync(batch: Batch, learningRate: number): number {
+    if (this.broken) throw new Error(this.broken);
     const B = batch.size;
-    if (B < 2) return this.trainer.step(batch, learningRate);
-    const model = this.trainer.model;
-    const I = model.numDense;
-    // T tables of width W (F and D for DLRM)
-    const F = model.embeddings.numFeatures;
-    const D = model.embeddings.dim;
+    if (B > this.maxBatch) throw new Error(`a batch of ${B} rows is larger than the ${this.maxBatch} this two-thread stepper was built for`);
+    const control = this.shared.control;
+    const seq = ++this.seq;
     const head = Math.ceil(B / 2);
-    const tail = B - head;
-    const pooled = model.embeddings.pool(model.sparseInput(batch));
-    const variables = this.trainer.denseVariables();
-    const request: GradientRequest = {
-      type: 'gradients',
-      weights: variables.map((v) => (v.dataSync() as Float32Array).slice()),
-      dense: batch.dense.slice(head * I, B * I),
-      pooled: pooled.slice(head * F * D),
-      labels: batch.labels.slice(head, B),
-      rows: tail,
-      lossScale: tail / B,
-    };
-    const replyPromise = this.nextReply();
-    this.worker.postMessage(request, [...request.weights, request.dense, request.pooled, request.labels].map((a) => a.buffer as ArrayBuffer));
-    // typed arrays are assigned out of the tidy, never returned through it (see model/tidy-values.ts)
-    const local = { loss: 0, pooledGradient: new Float32Array(0), denseGradients: [] as tf.Tensor[] };
-    tf.tidy(() => {
-      const r = lossAndGradients(this.trainer.model, variables, batch.dense.subarray(0, head * I), pooled.subarray(0, head * F * D), batch.labels.subarray(0, head), head, head / B);
-      local.loss = r.loss.dataSync()[0];
-      local.pooledGradient = (r.pooledGradient.dataSync() as Float32Array).slice();
-      local.denseGradients = r.denseGradients.map((g) => tf.keep(g));
-    });
-    const reply = await replyPromise;
+    const order: StepOrder = { kind: 'step', seq, batch, head, learningRate };
+    this.port.postMessage(order);
+    signal(control, Slot.Go, seq);
     try {
-      if (reply.type !== 'gradients') throw new Error(reply.type === 'error' ? reply.error : 'unexpected reply from the gradient helper');
-      this.lastHelperMillis = reply.millis;
-      this.helperBackend = reply.backend;
-      const loss = local.loss + reply.loss;
+      this.half.computeGradients(batch, head);
+      signal(control, Slot.MainPhase, 2 * seq + 1);
+      waitFor(control, Slot.HelperPhase, 2 * seq + 1, 'the gradient helper');
+      const loss = this.half.applyUpdates(batch, learningRate);
+      signal(control, Slot.MainPhase, 2 * seq + 2);
+      waitFor(control, Slot.HelperPhase, 2 * seq + 2, 'the gradient helper');
       if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} (try a lower learning rate)`);
-      tf.tidy(() => {
-        const summed = local.denseGradients.map((g, i) => tf.add(g, tf.tensor(reply.denseGradients[i], g.shape)));
-        this.trainer.denseOptimizer.apply(summed, learningRate);
-      });
-      const pooledGradient = new Float32Array(B * F * D);
-      pooledGradient.set(local.pooledGradient, 0);
-      pooledGradient.set(reply.pooledGradient, head * F * D);
-      this.trainer.applySparse(batch, pooledGradient, learningRate);
       return loss;
-    } finally {
-      tf.dispose(local.denseGradients);
+    } catch (e) {
+      // the replicas can no longer be trusted to agree: this stepper is done
+      this.broken = this.helperError() ?? (e instanceof Error ? e.message : String(e));
+      signal(control, Slot.Stop, 1);
+      throw new Error(this.broken);
     }
   }
 
+  /**
+   * Whether the helper's replica of the dense weights equals this side's bit for bit (it should,
+   * always: both apply the same update to the same weights). For tests and checks; costs a copy.
+   */
+  replicasAgree(): boolean {
+    if (this.broken) throw new Error(this.broken);
+    const control = this.shared.control;
+    const seq = ++this.seq;
+    this.port.postMessage({ kind: 'report', seq } satisfies StepOrder);
+    signal(control, Slot.Go, seq);
+    signal(control, Slot.MainPhase, 2 * seq + 2);
+    waitFor(control, Slot.HelperPhase, 2 * seq + 2, 'the gradient helper');
+    const total = this.shared.gradients.length / 2;
+    const theirs = this.shared.gradients.subarray(total);
+    let at = 0;
+    for (const v of this.half.variables) {
+      const mine = v.dataSync();
+      for (let k = 0; k < mine.length; k++) if (!Object.is(mine[k], theirs[at + k])) return false;
+      at += mine.length;
+    }
+    return true;
+  }
+
+  /** Milliseconds of the last step's parts on each side (diagnostics for benchmarks). */
+  lastStepTimings(): { gradients: [number, number]; updates: [number, number] } {
+    const t = this.shared.timings;
+    return { gradients: [t[0], t[1]], updates: [t[2], t[3]] };
+  }
+
+  private helperError(): string | null {
+    if (!Atomics.load(this.shared.control, Slot.Failed)) return null;
+    const m = receiveMessageOnPort(this.port)?.message as HelperStatus | undefined;
+    return m?.type === 'error' ? `gradient helper: ${m.error}` : 'the gradient helper failed';
+  }
+
   async dispose(): Promise<void> {
-    this.pending = null;
+    this.half.dispose();
+    signal(this.shared.control, Slot.Stop, 1);
+    Atomics.notify(this.shared.control, Slot.Go);
     this.worker.removeAllListeners('exit');
+    this.port.close();
     await this.worker.terminate();
   }
 }
 
-/** The helper thread's loop: answers gradient requests with its own backend and MLP copy. */
-export async function runGradientHelper(port: MessagePort, data: GradientHelperData): Promise<void> {
+/**
+ * The helper thread: builds its replica over the shared tables, says ready, then runs steps as the
+ * control block orders them (blocking in Atomics.wait between steps) until told to stop.
+ */
+export async function runGradientHelper(_parentPort: MessagePort, data: GradientHelperData): Promise<void> {
+  const { port, shared, job } = data;
+  const control = shared.control;
+  let half: HalfStep;
   try {
     const info = await initBackend(data.backend);
-    const job = data.job;
-    // the helper never touches embedding tables: one-row placeholders keep its memory small
-    const model = createModel(job.model, job.tableSizes.map(() => 1), 0, { numDense: job.numDense });
-    const variables = model.variables();
-    port.on('message', (request: GradientRequest) => {
-      try {
-        const started = performance.now();
-        let reply: HelperReply & { type: 'gradients' } = { type: 'gradients', loss: 0, pooledGradient: new Float32Array(0), denseGradients: [], backend: '', millis: 0 };
-        tf.tidy(() => {
-          variables.forEach((v, i) => v.assign(tf.tensor(request.weights[i], v.shape)));
-          const r = lossAndGradients(model, variables, request.dense, request.pooled, request.labels, request.rows, request.lossScale);
-          reply = {
-            type: 'gradients',
-            loss: r.loss.dataSync()[0],
-            pooledGradient: (r.pooledGradient.dataSync() as Float32Array).slice(),
-            denseGradients: r.denseGradients.map((g) => (g.dataSync() as Float32Array).slice()),
-            backend: info.detail,
-            millis: performance.now() - started,
-          };
-        });
-        port.postMessage(reply satisfies HelperReply, [reply.pooledGradient.buffer as ArrayBuffer, ...reply.denseGradients.map((g) => g.buffer as ArrayBuffer)]);
-      } catch (e) {
-        port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) } satisfies HelperReply);
-      }
+    const model = modelFromWeights(job.model, job.tableSizes, { tables: shared.tables, dense: data.denseWeights }, { numDense: job.numDense });
+    // the replica pools from and updates the shared tables themselves
+    shared.tables.forEach((t, f) => {
+      model.embeddings.tables[f] = t;
     });
-    port.postMessage({ type: 'ready' } satisfies HelperReply);
+    const variables = model.variables();
+    const denseOptimizer = createDenseOptimizer(job.optimizer.dense, variables);
+    denseOptimizer.setState(data.denseOptimizerState);
+    const sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, model.embeddings.tableSizes, model.embeddings.dim);
+    sparseOptimizer.adoptState(shared.sparseState);
+    half = new HalfStep(1, model, variables, denseOptimizer, sparseOptimizer, sparseRateFactor(job.optimizer), shared);
+    port.postMessage({ type: 'ready', backend: info.detail } satisfies HelperStatus);
   } catch (e) {
-    port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) } satisfies HelperReply);
+    port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) } satisfies HelperStatus);
+    return;
+  }
+  let seq = 0;
+  for (;;) {
+    Atomics.wait(control, Slot.Go, seq);
+    if (Atomics.load(control, Slot.Stop)) return;
+    const order = receiveMessageOnPort(port)?.message as StepOrder | undefined;
+    if (!order) continue;
+    seq = order.seq;
+    try {
+      if (order.kind === 'report') {
+        half.writeWeights();
+        signal(control, Slot.HelperPhase, 2 * seq + 2);
+        continue;
+      }
+      half.computeGradients(order.batch, order.head);
+      signal(control, Slot.HelperPhase, 2 * seq + 1);
+      waitFor(control, Slot.MainPhase, 2 * seq + 1, 'the training thread');
+      half.applyUpdates(order.batch, order.learningRate);
+      signal(control, Slot.HelperPhase, 2 * seq + 2);
+      waitFor(control, Slot.MainPhase, 2 * seq + 2, 'the training thread');
+    } catch (e) {
+      if (e instanceof StepAbandoned) return;
+      port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) } satisfies HelperStatus);
+      signal(control, Slot.Failed, 1);
+      return;
+    }
   }
 }

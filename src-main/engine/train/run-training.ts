@@ -124,10 +124,15 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const active = trainer;
     // webgpu cannot read synchronously in Node: steps, evaluations and checkpoints await their reads.
     const deviceReads = needsAsyncReads();
-    if (opts.parallelWorkerScript && !deviceReads) stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
+    // the second thread helps host backends only (wasm runs on one thread; device and tfjs-node
+    // backends have their own parallelism)
+    if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
+      stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
+    }
     result.paramCount = active.model.paramCount;
     result.step = position.step;
-    opts.onEvent({ type: 'started', backend: backend.name, detail: backend.detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
+    const detail = stepper ? `${backend.detail}, 2 threads (data-parallel)` : backend.detail;
+    opts.onEvent({ type: 'started', backend: backend.name, detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
 
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     const progressInterval = opts.progressIntervalMs ?? 500;

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MetricValues, ModelSpec, OptimizerSpec, TrainSpec } from '../../service/contract';
 import type { Batch } from '../data/types';
-import type { CtrModel, ModelWeights } from '../model/ctr-model';
+import type { CtrModel, HostGradients, ModelWeights } from '../model/ctr-model';
+import { usesDeviceOps } from '../model/dense';
 import type { Dlrm } from '../model/dlrm';
 import { createModel, modelFromWeights } from '../model/models';
 import { binaryCrossEntropyWithLogits } from '../model/loss';
@@ -52,7 +53,9 @@ export interface OptimizerStates {
 
 /**
  * Loss (mean binary cross-entropy times lossScale) and its gradients with respect to the pooled
- * embeddings and each dense variable. Call inside tf.tidy.
+ * embeddings and each dense variable, on a host backend (wasm, cpu): the model's explicit backward
+ * when it has one (DLRM), else tf.valueAndGrads over logits(). Call inside tf.tidy (the dense
+ * gradients are tensors).
  * @param dense [rows, I]  @param pooled [rows, T, W] (T tables of width W)  @param labels [rows]
  */
 export function lossAndGradients(
@@ -63,7 +66,8 @@ export function lossAndGradients(
   labels: Float32Array,
   rows: number,
   lossScale: number,
-): { loss: tf.Scalar; pooledGradient: tf.Tensor; denseGradients: tf.Tensor[] } {
+): HostGradients {
+  if (model.hostLossAndGradients && !usesDeviceOps()) return model.hostLossAndGradients({ dense, pooled, labels, rows, lossScale });
   const numDense = model.numDense;
   const F = model.embeddings.numFeatures;
   const D = model.embeddings.dim;
@@ -74,7 +78,7 @@ export function lossAndGradients(
     return lossScale === 1 ? mean : (tf.mul(mean, lossScale) as tf.Scalar);
   });
   const { value, grads } = lossAndGrads([tf.tensor3d(pooled, [rows, F, D]), ...variables]);
-  return { loss: value as tf.Scalar, pooledGradient: grads[0], denseGradients: grads.slice(1) };
+  return { loss: value.dataSync()[0], pooledGradient: grads[0].dataSync() as Float32Array, denseGradients: grads.slice(1) };
 }
 
 export class ModelTrainer {
@@ -115,11 +119,10 @@ export class ModelTrainer {
     const pooled = this.model.embeddings.pool(this.model.sparseInput(batch));
     const loss = tf.tidy(() => {
       const { loss: value, pooledGradient, denseGradients } = lossAndGradients(this.model, this.variables, batch.dense, pooled, batch.labels, B, 1);
-      const lossValue = value.dataSync()[0];
-      if (!Number.isFinite(lossValue)) return lossValue;
+      if (!Number.isFinite(value)) return value;
       this.denseOptimizer.apply(denseGradients, learningRate);
-      this.applySparse(batch, pooledGradient.dataSync() as Float32Array, learningRate);
-      return lossValue;
+      this.applySparse(batch, pooledGradient, learningRate);
+      return value;
     });
     if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} (try a lower learning rate)`);
     return loss;

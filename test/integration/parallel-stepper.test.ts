@@ -1,0 +1,104 @@
+/**
+ * The two-thread step (engine/train/parallel.ts) driven directly, with the built worker entry as its
+ * helper: the helper's replica of the dense weights must stay bit-identical to this side's, runs must
+ * be deterministic, close to one thread, and work for every model kind and for odd batch sizes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelSpec } from '../../src-main/service/contract';
+import { initBackend } from '../../src-main/engine/backend';
+import { Rng } from '../../src-main/engine/model/rng';
+import { ParallelStepper } from '../../src-main/engine/train/parallel';
+import { randomBatch } from '../../src-main/engine/train/testing';
+import { ModelTrainer, type TrainJob } from '../../src-main/engine/train/trainer';
+import { repoRoot } from '../support/browser';
+
+const workerScript = join(repoRoot, 'out/main/train-worker.js');
+const tableSizes = [50, 40, 30, 20];
+
+function job(model: ModelSpec, batchSize: number): TrainJob {
+  return {
+    model,
+    optimizer: { dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, warmupSteps: 0, decay: 'none' },
+    train: { batchSize, epochs: 1, evalEvery: 0, seed: 3, maxBadRowShare: 1, checkpointEvery: 0 },
+    tableSizes,
+  };
+}
+
+const DLRM: ModelSpec = { kind: 'dlrm', embeddingDim: 16, bottomMlp: '13-32-16', topMlp: '32-1', interaction: 'dot', hashSize: 50 };
+
+/** Losses of `steps` steps on fixed random batches, one or two threads; the trainer is returned for checks. */
+async function train(spec: TrainJob, steps: number, threads: 1 | 2, check?: (stepper: ParallelStepper, trainer: ModelTrainer) => void): Promise<number[]> {
+  const trainer = new ModelTrainer(spec);
+  const stepper = threads === 2 ? await ParallelStepper.start(trainer, workerScript, 'wasm') : null;
+  const rng = new Rng(5);
+  const losses: number[] = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      const batch = randomBatch(rng, { batchSize: spec.train.batchSize, numDense: 13, tableSizes, bagSize: [1, 2] });
+      losses.push(stepper ? await stepper.step(batch, 0.01) : trainer.step(batch, 0.01));
+    }
+    if (stepper && check) check(stepper, trainer);
+  } finally {
+    await stepper?.dispose();
+    trainer.dispose();
+  }
+  return losses;
+}
+
+beforeAll(async () => {
+  expect(existsSync(workerScript), 'run `npm run build` first').toBe(true);
+  await initBackend('wasm');
+});
+
+afterAll(async () => {
+  await initBackend('cpu');
+});
+
+describe('two-thread step', () => {
+  it('keeps the replicas identical, is deterministic and follows the one-thread losses', async () => {
+    let agree = false;
+    let shared = false;
+    const two = await train(job(DLRM, 64), 30, 2, (stepper, trainer) => {
+      agree = stepper.replicasAgree();
+      shared = trainer.model.embeddings.tables.every((t) => t.buffer instanceof SharedArrayBuffer);
+    });
+    expect(agree).toBe(true);
+    expect(shared).toBe(true);
+    expect(await train(job(DLRM, 64), 30, 2)).toEqual(two);
+    const one = await train(job(DLRM, 64), 30, 1);
+    // same data and order; only float32 summation order differs
+    two.forEach((l, i) => expect(Math.abs(l - one[i]), `step ${i}`).toBeLessThan(2e-3));
+    expect(two[29]).toBeLessThan(two[0]);
+  });
+
+  it('takes odd and one-row batches (the helper may get no rows)', async () => {
+    for (const batchSize of [1, 3]) {
+      let agree = false;
+      const losses = await train(job(DLRM, batchSize), 6, 2, (stepper) => {
+        agree = stepper.replicasAgree();
+      });
+      const one = await train(job(DLRM, batchSize), 6, 1);
+      expect(agree).toBe(true);
+      losses.forEach((l, i) => expect(Math.abs(l - one[i])).toBeLessThan(1e-4));
+    }
+  });
+
+  for (const model of [
+    { kind: 'dcn', embeddingDim: 8, bottomMlp: '', topMlp: '16', interaction: 'dot', hashSize: 50, crossLayers: 2 },
+    { kind: 'fm', embeddingDim: 8, bottomMlp: '', topMlp: '', interaction: 'dot', hashSize: 50 },
+    { kind: 'lr', embeddingDim: 1, bottomMlp: '', topMlp: '', interaction: 'dot', hashSize: 50 },
+    { kind: 'mf', embeddingDim: 8, bottomMlp: '', topMlp: '', interaction: 'dot', hashSize: 50 },
+  ] satisfies ModelSpec[]) {
+    it(`trains ${model.kind} with the replicas in step`, async () => {
+      let agree = false;
+      const two = await train(job(model, 32), 15, 2, (stepper) => {
+        agree = stepper.replicasAgree();
+      });
+      const one = await train(job(model, 32), 15, 1);
+      expect(agree).toBe(true);
+      two.forEach((l, i) => expect(Math.abs(l - one[i]), `step ${i}`).toBeLessThan(2e-3));
+    });
+  }
+});
