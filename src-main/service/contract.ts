@@ -70,7 +70,10 @@ export interface TrainSpec {
   maxBadRowShare: number;
   /** Checkpoint every N steps (0: only at the end). */
   checkpointEvery: number;
-  /** CPU threads per step (2: each batch split over two worker threads, same result). Default 1. */
+  /**
+   * CPU threads per step on the wasm and cpu backends (2: each batch split over two worker threads,
+   * data-parallel; the same model up to float32 rounding). Default: 2 where the machine has two cores.
+   */
   threads?: 1 | 2;
 }
 
@@ -404,12 +407,16 @@ export interface BenchRow {
   preset: string;
   batchSize: number;
   backend: string;
+  /** Samples over the wall time of all timed steps. */
   samplesPerSec: number;
+  /** Batch size over the median step time (the statistic torch_dlrm.py bench reports). */
+  medianSamplesPerSec: number;
   peakRssBytes: number;
   /** Worker threads that computed each step (2: data-parallel halves of the batch). */
   threads: number;
-  /** Same configuration in the PyTorch reference (../shared/peer/torch_dlrm.py), when python3-torch is present. */
+  /** Same configuration in the PyTorch reference (../shared/peer/torch_dlrm.py, median step), when python3-torch is present. */
   torchSamplesPerSec: number | null;
+  /** medianSamplesPerSec / torchSamplesPerSec. */
   ratioToTorch: number | null;
 }
 

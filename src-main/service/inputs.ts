@@ -32,6 +32,7 @@ import {
   string,
   type Json,
 } from './validate';
+import { defaultTrainingThreads } from '../engine/train/threads';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'];
 export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -121,7 +122,7 @@ export function parseTrainSpec(value: unknown, field = 'train'): TrainSpec {
     checkpointEvery: integer(o['checkpointEvery'] ?? 0, `${field}.checkpointEvery`, 0, 100_000_000),
   };
   if (o['backend'] !== undefined) spec.backend = oneOf(o['backend'], `${field}.backend`, BACKENDS);
-  if (o['threads'] !== undefined) spec.threads = integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2;
+  spec.threads = o['threads'] !== undefined ? (integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2) : defaultTrainingThreads();
   return spec;
 }
 

@@ -14,6 +14,7 @@ import { RUN_FILES } from '../engine/worker/train-job';
 import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
 import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
 import packageJson from '../../package.json';
+import { defaultTrainingThreads } from '../engine/train/threads';
 
 let backendsCache: ReturnType<typeof listBackends> | null = null;
 
@@ -92,7 +93,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
         presets: array(o['presets'] ?? ['criteo-kaggle'], 'presets', (v, f) => string(v, f, { min: 1, max: 64 }), { min: 1, max: 4 }),
         compareTorch: boolean(o['compareTorch'] ?? true, 'compareTorch'),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
-        threads: integer(o['threads'] ?? 1, 'threads', 1, 2) as 1 | 2,
+        threads: o['threads'] !== undefined ? (integer(o['threads'], 'threads', 1, 2) as 1 | 2) : defaultTrainingThreads(),
         workerScript: ctx.jobs.workerScript,
       };
       if (o['backend'] !== undefined) payload.backend = oneOf(o['backend'], 'backend', BACKENDS);

@@ -317,8 +317,10 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       if (!args.options['json']) {
         for (const r of rows) {
           cli.info(
-            `${r.preset} batch ${r.batchSize} on ${r.backend}: ${Math.round(r.samplesPerSec)} samples/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB` +
-              (r.torchSamplesPerSec !== null ? `; torch ${Math.round(r.torchSamplesPerSec)} samples/s, ratio ${r.ratioToTorch?.toFixed(3)}` : '; torch: not measured'),
+            `${r.preset} batch ${r.batchSize} on ${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ` +
+              `${Math.round(r.medianSamplesPerSec)} samples/s by the median step (${Math.round(r.samplesPerSec)} over the whole run), ` +
+              `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB` +
+              (r.torchSamplesPerSec !== null ? `; torch ${Math.round(r.torchSamplesPerSec)} samples/s (median step), ratio ${r.ratioToTorch?.toFixed(3)}` : '; torch: not measured'),
           );
         }
       }

@@ -37,11 +37,16 @@ export interface BenchOptions {
 export interface BenchRow {
   batchSize: number;
   steps: number;
+  /** Samples over the wall time of all timed steps. */
   samplesPerSec: number;
+  /** Batch size over the median step time: the statistic torch_dlrm.py bench reports. */
+  medianSamplesPerSec: number;
+  /** Threads that computed each step (2 only on host backends: see parallel.ts). */
+  threads: 1 | 2;
   /** Samples per second of this process's CPU time (less sensitive to other load on the machine). */
   cpuSamplesPerSec: number;
   torchSamplesPerSec: number | null;
-  /** samplesPerSec / torchSamplesPerSec. */
+  /** medianSamplesPerSec / torchSamplesPerSec: median against median. */
   ratio: number | null;
 }
 
@@ -82,7 +87,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
   const backend = await initBackend(options.backend);
-  log(`backend ${backend.name}: ${backend.detail}${options.parallelWorkerScript ? ', two threads (data-parallel)' : ', one thread'}`);
+  log(`backend ${backend.name}: ${backend.detail}`);
   const model = { ...presetModel('criteo-kaggle'), hashSize: options.rowsPerTable };
   const tableSizes = Array.from({ length: 26 }, () => options.rowsPerTable);
   const rows: BenchRow[] = [];
@@ -93,7 +98,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       train: { batchSize, epochs: 1, evalEvery: 0, seed: 1, maxBadRowShare: 1, checkpointEvery: 0 },
       tableSizes,
     });
-    const stepper = options.parallelWorkerScript ? await ParallelStepper.start(trainer, options.parallelWorkerScript, backend.name) : null;
+    // the second thread helps host backends only (as in run-training.ts)
+    const twoThreads = options.parallelWorkerScript !== undefined && (backend.name === 'wasm' || backend.name === 'cpu');
+    const stepper = twoThreads && options.parallelWorkerScript ? await ParallelStepper.start(trainer, options.parallelWorkerScript, backend.name) : null;
     // webgpu cannot read synchronously in Node: its steps await their reads (gpu/device-step.ts)
     const step = async (batch: Batch) =>
       stepper ? stepper.step(batch, 0.1) : needsAsyncReads() ? stepAsync(trainer, batch, 0.1) : trainer.step(batch, 0.1);
@@ -103,19 +110,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < 3; i++) await step(pool[i % 4]);
     sampleRss();
     let steps = 0;
+    const stepMillis: number[] = [];
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     while ((performance.now() - start) / 1000 < options.seconds || steps < 3) {
+      const stepStart = performance.now();
       await step(pool[steps % 4]);
+      stepMillis.push(performance.now() - stepStart);
       steps++;
       sampleRss();
     }
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     const samplesPerSec = (steps * batchSize) / seconds;
+    const medianSamplesPerSec = batchSize / (median(stepMillis) / 1000);
     const cpuSamplesPerSec = (steps * batchSize) / ((cpu.user + cpu.system) / 1e6);
-    log(`batch ${batchSize}: ${steps} steps in ${seconds.toFixed(1)} s = ${samplesPerSec.toFixed(0)} samples/s (${cpuSamplesPerSec.toFixed(0)} per CPU-second)`);
-    rows.push({ batchSize, steps, samplesPerSec, cpuSamplesPerSec, torchSamplesPerSec: null, ratio: null });
+    log(
+      `batch ${batchSize}: ${steps} steps in ${seconds.toFixed(1)} s = ${samplesPerSec.toFixed(0)} samples/s, ` +
+        `${medianSamplesPerSec.toFixed(0)} by the median step (${cpuSamplesPerSec.toFixed(0)} per CPU-second)`,
+    );
+    rows.push({ batchSize, steps, samplesPerSec, medianSamplesPerSec, threads: stepper ? 2 : 1, cpuSamplesPerSec, torchSamplesPerSec: null, ratio: null });
     if (stepper) await stepper.dispose();
     trainer.dispose();
   }
@@ -131,11 +145,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const steps = options.torchSteps ?? Math.max(10, Math.round((options.seconds * row.samplesPerSec) / row.batchSize));
         const t = runTorch(script, row.batchSize, steps, options.rowsPerTable);
         row.torchSamplesPerSec = t.samplesPerSec;
-        row.ratio = t.samplesPerSec ? row.samplesPerSec / t.samplesPerSec : null;
+        row.ratio = t.samplesPerSec ? row.medianSamplesPerSec / t.samplesPerSec : null;
         log(`torch batch ${row.batchSize}: ${t.line} -> ${t.samplesPerSec ?? 'n/a'} samples/s, ratio ${row.ratio?.toFixed(3) ?? 'n/a'}`);
       }
     }
   }
   log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   return { backend: backend.name, detail: backend.detail, rowsPerTable: options.rowsPerTable, rows, peakRssBytes: peakRss, torch };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
