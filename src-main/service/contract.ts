@@ -53,10 +53,23 @@ export interface OptimizerSpec {
   decay: 'none' | 'linear' | 'cosine' | 'step';
 }
 
-export type DatasetSpec =
+/**
+ * How raw categorical values become table rows. 'hash': the 32-bit value modulo the model's
+ * hashSize (the reference with --max-ind-range; the default). 'vocab': a row per value seen at least
+ * minCount times in the training rows, most frequent first, at most hashSize of them; rarer values
+ * and missing ones share row 0 (the reference without --max-ind-range, plus a minimum count).
+ */
+export interface CategoryEncodingSpec {
+  encoding: 'hash' | 'vocab';
+  /** vocab only: the minimum count of a value to get its own row (default 1). */
+  minCount?: number;
+}
+
+export type DatasetSpec = (
   | { kind: 'synthetic'; rows: number; seed: number }
-  | { kind: 'file'; path: string; split: 'days7' | 'random' ; validFraction?: number; testFraction?: number }
-  | { kind: 'files'; train: string; valid?: string; test: string };
+  | { kind: 'file'; path: string; split: 'days7' | 'random'; validFraction?: number; testFraction?: number }
+  | { kind: 'files'; train: string; valid?: string; test: string }
+) & { categories?: CategoryEncodingSpec };
 
 export interface TrainSpec {
   batchSize: number;

@@ -39,6 +39,23 @@ describe('service input validation', () => {
     expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, epochs: Number.NaN } }))).toBe('train.epochs');
   });
 
+  it('resolves the thread count when a run is created (explicit, or both cores by default)', () => {
+    expect(parseStartRunInput({ ...valid, train: { ...valid.train, threads: 1 } }).train.threads).toBe(1);
+    expect([1, 2]).toContain(parseStartRunInput(valid).train.threads);
+    expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, threads: 3 } }))).toBe('train.threads');
+  });
+
+  it('takes a category encoding for any dataset kind and checks it', () => {
+    const vocab = { ...valid, dataset: { ...valid.dataset, categories: { encoding: 'vocab', minCount: 5 } } };
+    expect(parseStartRunInput(vocab).dataset.categories).toEqual({ encoding: 'vocab', minCount: 5 });
+    const files = { kind: 'files', train: 'a.tsv', test: 'b.tsv', categories: { encoding: 'vocab' } };
+    expect(parseStartRunInput({ ...valid, dataset: files }).dataset.categories).toEqual({ encoding: 'vocab', minCount: 1 });
+    expect(parseStartRunInput({ ...valid, dataset: { ...valid.dataset, categories: { encoding: 'hash' } } }).dataset.categories).toEqual({ encoding: 'hash' });
+    expect(fieldOf(() => parseStartRunInput({ ...valid, dataset: { ...valid.dataset, categories: { encoding: 'onehot' } } }))).toBe('dataset.categories.encoding');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, dataset: { ...valid.dataset, categories: { encoding: 'vocab', minCount: 0 } } }))).toBe('dataset.categories.minCount');
+    expect(fieldOf(() => parseStartRunInput({ ...valid, dataset: { ...valid.dataset, categories: { encoding: 'hash', minCount: 2 } } }))).toBe('dataset.categories.minCount');
+  });
+
   it('refuses ids that could reach the file system or SQL', () => {
     expect(parseIdInput({ id: 'a1B2-c_3' })).toEqual({ id: 'a1B2-c_3' });
     expect(fieldOf(() => parseIdInput({ id: '../../etc' }))).toBe('id');

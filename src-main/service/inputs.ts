@@ -17,6 +17,7 @@ import type {
   StartRunInput,
   TrainSpec,
   BackendName,
+  CategoryEncodingSpec,
 } from './contract';
 import {
   array,
@@ -87,13 +88,13 @@ export function parseOptimizerSpec(value: unknown, field = 'optimizer'): Optimiz
 export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec {
   const o = object(value, field);
   const kind = oneOf(o['kind'], `${field}.kind`, ['synthetic', 'file', 'files'] as const);
+  let spec: DatasetSpec;
   if (kind === 'synthetic') {
-    onlyKeys(o, ['kind', 'rows', 'seed'], field);
-    return { kind, rows: integer(o['rows'], `${field}.rows`, 1000, 50_000_000), seed: integer(o['seed'] ?? 1, `${field}.seed`, 0, 2 ** 31 - 1) };
-  }
-  if (kind === 'file') {
-    onlyKeys(o, ['kind', 'path', 'split', 'validFraction', 'testFraction'], field);
-    const spec: DatasetSpec = {
+    onlyKeys(o, ['kind', 'rows', 'seed', 'categories'], field);
+    spec = { kind, rows: integer(o['rows'], `${field}.rows`, 1000, 50_000_000), seed: integer(o['seed'] ?? 1, `${field}.seed`, 0, 2 ** 31 - 1) };
+  } else if (kind === 'file') {
+    onlyKeys(o, ['kind', 'path', 'split', 'validFraction', 'testFraction', 'categories'], field);
+    spec = {
       kind,
       path: filePath(o['path'], `${field}.path`),
       split: oneOf(o['split'] ?? 'days7', `${field}.split`, ['days7', 'random'] as const),
@@ -102,12 +103,24 @@ export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec
     const test = optionalNumber(o['testFraction'], `${field}.testFraction`, { min: 0.001, max: 0.5 });
     if (valid !== undefined) spec.validFraction = valid;
     if (test !== undefined) spec.testFraction = test;
-    return spec;
+  } else {
+    onlyKeys(o, ['kind', 'train', 'valid', 'test', 'categories'], field);
+    spec = { kind, train: filePath(o['train'], `${field}.train`), test: filePath(o['test'], `${field}.test`) };
+    if (o['valid'] !== undefined) spec.valid = filePath(o['valid'], `${field}.valid`);
   }
-  onlyKeys(o, ['kind', 'train', 'valid', 'test'], field);
-  const spec: DatasetSpec = { kind, train: filePath(o['train'], `${field}.train`), test: filePath(o['test'], `${field}.test`) };
-  if (o['valid'] !== undefined) spec.valid = filePath(o['valid'], `${field}.valid`);
+  if (o['categories'] !== undefined) spec.categories = parseCategoryEncoding(o['categories'], `${field}.categories`);
   return spec;
+}
+
+function parseCategoryEncoding(value: unknown, field: string): CategoryEncodingSpec {
+  const o = object(value, field);
+  onlyKeys(o, ['encoding', 'minCount'], field);
+  const encoding = oneOf(o['encoding'], `${field}.encoding`, ['hash', 'vocab'] as const);
+  if (encoding === 'hash') {
+    if (o['minCount'] !== undefined) throw badRequest(`${field}.minCount`, 'applies to the vocab encoding only');
+    return { encoding };
+  }
+  return { encoding, minCount: integer(o['minCount'] ?? 1, `${field}.minCount`, 1, 1_000_000_000) };
 }
 
 export function parseTrainSpec(value: unknown, field = 'train'): TrainSpec {

@@ -33,7 +33,7 @@ commands:
              --test FILE --valid FILE (separate files)  --split days7|random
              --model dlrm|dcn|fm|lr|mf  --preset criteo-kaggle|course|terabyte|...
              --dim D  --bottom 13-512-256-64-16  --top 512-256-1  --interaction dot|dot-self|cat
-             --hash-size N  --cross-layers N
+             --hash-size N  --cross-layers N  --categories hash|vocab  --min-count N (vocab: rarer values share row 0)
              --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X  --sparse-lr X (tables)
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
@@ -59,7 +59,7 @@ common: --data-dir DIR (default: the app's data folder)  --json (print only the 
 const TRAIN_OPTIONS: Record<string, OptionKind> = {
   data: 'string', rows: 'number', 'data-seed': 'number', test: 'string', valid: 'string', split: 'string',
   model: 'string', preset: 'string', dim: 'number', bottom: 'string', top: 'string', interaction: 'string',
-  'hash-size': 'number', 'cross-layers': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number',
+  'hash-size': 'number', 'cross-layers': 'number', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
   threads: 'number',
@@ -160,6 +160,11 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
     dataset = { kind: 'files', train: data, test: str(args, 'test')! };
     if (str(args, 'valid')) dataset.valid = str(args, 'valid')!;
   } else dataset = { kind: 'file', path: data, split: (str(args, 'split') ?? 'days7') as 'days7' | 'random' };
+  const categories = str(args, 'categories');
+  if (categories !== undefined || num(args, 'min-count') !== undefined) {
+    dataset.categories = { encoding: (categories ?? 'vocab') as 'hash' | 'vocab' };
+    if (num(args, 'min-count') !== undefined) dataset.categories.minCount = num(args, 'min-count')!;
+  }
 
   const input: StartRunInput = {
     model,

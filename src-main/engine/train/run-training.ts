@@ -131,7 +131,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     }
     result.paramCount = active.model.paramCount;
     result.step = position.step;
-    const detail = stepper ? `${backend.detail}, 2 threads (data-parallel)` : backend.detail;
+    const detail = stepper ? `${backend.detail}; each step split over 2 threads (data-parallel)` : backend.detail;
     opts.onEvent({ type: 'started', backend: backend.name, detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
 
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);

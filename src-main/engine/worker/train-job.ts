@@ -29,7 +29,8 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
   const prepared = await prepareDataset(input.dataset, {
     cacheDir: payload.cacheDir,
     hashSize: input.model.hashSize,
-    categorical: 'hash',
+    categorical: input.dataset.categories?.encoding ?? 'hash',
+    ...(input.dataset.categories?.minCount !== undefined ? { minCount: input.dataset.categories.minCount } : {}),
     maxBadShare: input.train.maxBadRowShare,
     onProgress: (fraction, message) => emit({ type: 'preparing', fraction, message }),
     signal: ctx.signal,

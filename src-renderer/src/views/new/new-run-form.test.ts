@@ -33,6 +33,13 @@ describe('new-run form', () => {
     expect(errors.join(' ')).toMatch(/shares/);
   });
 
+  it('checks the vocabulary minimum count', () => {
+    expect(validateForm({ ...valid, dataset: { kind: 'synthetic', rows: 100_000, seed: 1, categories: { encoding: 'vocab', minCount: 3 } } })).toEqual([]);
+    expect(validateForm({ ...valid, dataset: { kind: 'synthetic', rows: 100_000, seed: 1, categories: { encoding: 'vocab', minCount: 0 } } })).toEqual([
+      'Minimum count: a whole number above 0.',
+    ]);
+  });
+
   it('notices a model edited away from its preset', () => {
     expect(modelDiffersFromPreset({ ...FALLBACK_MODEL, preset: undefined }, FALLBACK_MODEL)).toBe(false);
     expect(modelDiffersFromPreset({ ...FALLBACK_MODEL, embeddingDim: 32 }, FALLBACK_MODEL)).toBe(true);

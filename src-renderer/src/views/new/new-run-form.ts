@@ -33,6 +33,9 @@ export function validateForm(input: StartRunInput): string[] {
       errors.push('Validation and test shares: together more than 0 and less than 1.');
     }
   }
+  if (dataset.categories?.encoding === 'vocab' && !positiveInteger(dataset.categories.minCount ?? 1)) {
+    errors.push('Minimum count: a whole number above 0.');
+  }
   if (!positiveInteger(model.embeddingDim)) errors.push('Embedding dim: a whole number above 0.');
   if (!positiveInteger(model.hashSize)) errors.push('Hash size: a whole number above 0.');
   if (!positiveInteger(train.batchSize)) errors.push('Batch size: a whole number above 0.');
