@@ -1,8 +1,10 @@
 /**
  * The two-thread step (engine/train/parallel.ts) driven directly, with the built worker entry as its
  * helper: the helper's replica of the dense weights must stay bit-identical to this side's, runs must
- * be deterministic, close to one thread, and work for every model kind and for odd batch sizes.
+ * be deterministic, close to one thread, leak no tensors, and work for every model kind and for odd
+ * batch sizes.
  */
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,17 +31,24 @@ function job(model: ModelSpec, batchSize: number): TrainJob {
 const DLRM: ModelSpec = { kind: 'dlrm', embeddingDim: 16, bottomMlp: '13-32-16', topMlp: '32-1', interaction: 'dot', hashSize: 50 };
 
 /** Losses of `steps` steps on fixed random batches, one or two threads; the trainer is returned for checks. */
-async function train(spec: TrainJob, steps: number, threads: 1 | 2, check?: (stepper: ParallelStepper, trainer: ModelTrainer) => void): Promise<number[]> {
+async function train(
+  spec: TrainJob,
+  steps: number,
+  threads: 1 | 2,
+  check?: (stepper: ParallelStepper, trainer: ModelTrainer, tensorsAfterWarmUp: number) => void,
+): Promise<number[]> {
   const trainer = new ModelTrainer(spec);
   const stepper = threads === 2 ? await ParallelStepper.start(trainer, workerScript, 'wasm') : null;
   const rng = new Rng(5);
   const losses: number[] = [];
+  let tensorsAfterWarmUp = 0;
   try {
     for (let i = 0; i < steps; i++) {
       const batch = randomBatch(rng, { batchSize: spec.train.batchSize, numDense: 13, tableSizes, bagSize: [1, 2] });
       losses.push(stepper ? await stepper.step(batch, 0.01) : trainer.step(batch, 0.01));
+      if (i === 2) tensorsAfterWarmUp = tf.memory().numTensors;
     }
-    if (stepper && check) check(stepper, trainer);
+    if (stepper && check) check(stepper, trainer, tensorsAfterWarmUp);
   } finally {
     await stepper?.dispose();
     trainer.dispose();
@@ -60,10 +69,13 @@ describe('two-thread step', () => {
   it('keeps the replicas identical, is deterministic and follows the one-thread losses', async () => {
     let agree = false;
     let shared = false;
-    const two = await train(job(DLRM, 64), 30, 2, (stepper, trainer) => {
+    let leaked = -1;
+    const two = await train(job(DLRM, 64), 30, 2, (stepper, trainer, tensorsAfterWarmUp) => {
+      leaked = tf.memory().numTensors - tensorsAfterWarmUp;
       agree = stepper.replicasAgree();
       shared = trainer.model.embeddings.tables.every((t) => t.buffer instanceof SharedArrayBuffer);
     });
+    expect(leaked).toBe(0);
     expect(agree).toBe(true);
     expect(shared).toBe(true);
     expect(await train(job(DLRM, 64), 30, 2)).toEqual(two);
