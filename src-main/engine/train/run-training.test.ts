@@ -60,6 +60,13 @@ describe('trainer', () => {
     trainer.dispose();
   });
 
+  it('trains on one thread, and says why, when the second thread cannot start', async () => {
+    const { result, events } = await run(smallJob({}, 1), { parallelWorkerScript: '/nonexistent/train-worker.js' });
+    expect(result.status).toBe('finished');
+    const started = events.find((e) => e.type === 'started');
+    expect(started?.type === 'started' && started.detail).toMatch(/one thread \(the second did not start: .+\)/);
+  });
+
   it('learns the planted signal and reports every event kind', async () => {
     const testSplit = plantedSplit(2000, tableSizes, 3);
     const bayes = auc(testSplit.trueProbability as Float32Array, testSplit.labels);

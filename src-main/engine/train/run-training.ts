@@ -126,12 +126,19 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const deviceReads = needsAsyncReads();
     // the second thread helps host backends only (wasm runs on one thread; device and tfjs-node
     // backends have their own parallelism)
+    let threadNote = '';
     if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
-      stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
+      try {
+        stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
+        threadNote = '; each step split over 2 threads (data-parallel)';
+      } catch (e) {
+        // a second thread is an optimisation: without it the run trains on one, and says why
+        threadNote = `; one thread (the second did not start: ${e instanceof Error ? e.message : String(e)})`;
+      }
     }
     result.paramCount = active.model.paramCount;
     result.step = position.step;
-    const detail = stepper ? `${backend.detail}; each step split over 2 threads (data-parallel)` : backend.detail;
+    const detail = `${backend.detail}${threadNote}`;
     opts.onEvent({ type: 'started', backend: backend.name, detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
 
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
