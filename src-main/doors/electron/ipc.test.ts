@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcMainInvokeEvent } from 'electron';
-import { bindServiceToIpc, CALL_CHANNEL, EVENT_CHANNEL, forwardEvents, type IpcReply } from './ipc';
+import { bindFilePicker, bindServiceToIpc, CALL_CHANNEL, EVENT_CHANNEL, forwardEvents, PICK_FILE_CHANNEL, type IpcReply, type ShowOpenDialog } from './ipc';
 import type { ServiceDoor } from '../../service/door';
 import type { StudioEvent } from '../../service/contract';
 import { ApiError } from '../../service/validate';
@@ -84,5 +84,27 @@ describe('Electron IPC binding', () => {
     svc.emit(event);
     stop();
     expect(sent).toEqual([[EVENT_CHANNEL, event]]);
+  });
+});
+
+describe('dataset file picker over IPC', () => {
+  const trusted = { isTrustedSender: (url: string) => url.startsWith('file:///app/') };
+
+  it('answers the chosen path, or null when cancelled, to our window only', async () => {
+    const ipc = fakeIpcMain();
+    const answers = [{ canceled: false, filePaths: ['/data/day_0.tsv'] }, { canceled: true, filePaths: [] }];
+    const asked: Parameters<ShowOpenDialog>[0][] = [];
+    bindFilePicker(ipc, async (options) => {
+      asked.push(options);
+      return answers.shift()!;
+    }, trusted);
+    const pick = ipc.handlers.get(PICK_FILE_CHANNEL)!;
+    await expect(pick(senderAt('file:///app/index.html'))).resolves.toEqual({ ok: true, value: '/data/day_0.tsv' });
+    await expect(pick(senderAt('file:///app/index.html'))).resolves.toEqual({ ok: true, value: null });
+    expect(asked[0].properties).toEqual(['openFile']);
+    expect(asked[0].filters[0].extensions).toContain('gz');
+    const refused = await pick(senderAt('https://evil.example/'));
+    expect(refused.ok).toBe(false);
+    expect(asked).toHaveLength(2);
   });
 });

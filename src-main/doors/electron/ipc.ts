@@ -9,6 +9,20 @@ import { ApiError } from '../../service/validate';
 
 export const CALL_CHANNEL = 'studio:call';
 export const EVENT_CHANNEL = 'studio:event';
+export const PICK_FILE_CHANNEL = 'studio:pick-file';
+
+/** The file kinds the dataset picker offers (Electron's dialog filter format). */
+export const DATASET_FILE_FILTERS = [
+  { name: 'Criteo click logs (TSV, CSV, gzip)', extensions: ['txt', 'tsv', 'csv', 'gz'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
+/** Electron's dialog.showOpenDialog, narrowed to what the picker uses (a fake in tests). */
+export type ShowOpenDialog = (options: {
+  title: string;
+  properties: ['openFile'];
+  filters: typeof DATASET_FILE_FILTERS;
+}) => Promise<{ canceled: boolean; filePaths: string[] }>;
 
 /** What travels back over IPC: Electron mangles thrown errors, so results are wrapped. */
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
@@ -40,6 +54,26 @@ export function bindServiceToIpc(
     }
   });
   return () => ipcMain.removeHandler(CALL_CHANNEL);
+}
+
+/**
+ * Registers the native file picker for dataset files: the desktop door's way to give a path (the web
+ * mode cannot: a browser never reveals one). Replies with the chosen path, or null when cancelled.
+ * Only our own window may ask, and the page gets nothing but the path the user chose.
+ */
+export function bindFilePicker(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  showOpenDialog: ShowOpenDialog,
+  options: IpcBindingOptions,
+): () => void {
+  ipcMain.handle(PICK_FILE_CHANNEL, async (event: IpcMainInvokeEvent): Promise<IpcReply> => {
+    if (!options.isTrustedSender(event.senderFrame?.url ?? '')) {
+      return { ok: false, error: { error: 'calls are accepted only from the app window', code: 'unauthorized' } };
+    }
+    const result = await showOpenDialog({ title: 'Choose a Criteo click log', properties: ['openFile'], filters: DATASET_FILE_FILTERS });
+    return { ok: true, value: result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0] };
+  });
+  return () => ipcMain.removeHandler(PICK_FILE_CHANNEL);
 }
 
 /** Forwards service events to one window's renderer; returns the remover. */

@@ -2,10 +2,10 @@
  * Electron main process: one hardened window over the service. Training runs in worker threads that
  * the service starts, so this process stays responsive. Transport only; no product logic here.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bindServiceToIpc, forwardEvents } from './ipc';
+import { bindFilePicker, bindServiceToIpc, forwardEvents } from './ipc';
 import { CONTENT_SECURITY_POLICY } from '../web/server';
 import { createStudioService } from '../../service/create';
 
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       spellcheck: false,
     },
   });
+  bindFilePicker(ipcMain, (options) => dialog.showOpenDialog(window, options), { isTrustedSender: isOwnUrl });
   const stopEvents = forwardEvents(service, window.webContents);
   window.on('closed', stopEvents);
   window.once('ready-to-show', () => window.show());

@@ -16,11 +16,25 @@ vi.mock('electron', () => ({
 
 describe('preload bridge', async () => {
   await import('./index');
-  const api = exposed['api'] as { call(m: string, i: unknown): Promise<unknown>; onEvent(cb: (e: unknown) => void): () => void };
+  const api = exposed['api'] as {
+    call(m: string, i: unknown): Promise<unknown>;
+    onEvent(cb: (e: unknown) => void): () => void;
+    pickFile(): Promise<string | null>;
+  };
 
-  it('exposes only call and onEvent, never ipcRenderer itself', () => {
+  it('exposes only call, onEvent and pickFile, never ipcRenderer itself', () => {
     expect(Object.keys(exposed)).toEqual(['api']);
-    expect(Object.keys(api).sort()).toEqual(['call', 'onEvent']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'onEvent', 'pickFile']);
+  });
+
+  it('pickFile returns the chosen path, null when cancelled, and the refusal as an Error', async () => {
+    invoke.mockResolvedValueOnce({ ok: true, value: '/data/day_0.tsv' });
+    await expect(api.pickFile()).resolves.toBe('/data/day_0.tsv');
+    expect(invoke).toHaveBeenLastCalledWith('studio:pick-file');
+    invoke.mockResolvedValueOnce({ ok: true, value: null });
+    await expect(api.pickFile()).resolves.toBeNull();
+    invoke.mockResolvedValueOnce({ ok: false, error: { error: 'calls are accepted only from the app window', code: 'unauthorized' } });
+    await expect(api.pickFile()).rejects.toThrow('only from the app window');
   });
 
   it('unwraps results and turns error replies into Errors with the service message', async () => {

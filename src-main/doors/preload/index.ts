@@ -1,11 +1,12 @@
 /**
- * The narrow, typed bridge the renderer sees as `window.api`. It exposes exactly two functions and
- * never the raw ipcRenderer. Runs sandboxed (CommonJS), so it may import only `electron`.
+ * The narrow, typed bridge the renderer sees as `window.api`. It exposes exactly three functions
+ * (service calls, service events, the native dataset-file picker) and never the raw ipcRenderer. Runs sandboxed (CommonJS), so it may import only `electron`.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
 const CALL_CHANNEL = 'studio:call';
 const EVENT_CHANNEL = 'studio:event';
+const PICK_FILE_CHANNEL = 'studio:pick-file';
 
 type IpcReply = { ok: true; value: unknown } | { ok: false; error: { error: string; field?: string; code: string } };
 
@@ -14,6 +15,12 @@ const api = {
   async call(method: string, input: unknown): Promise<unknown> {
     const reply = (await ipcRenderer.invoke(CALL_CHANNEL, method, input)) as IpcReply;
     if (reply.ok) return reply.value;
+    throw new Error(reply.error.error);
+  },
+  /** Opens the native file dialog for a dataset; the chosen path, or null when cancelled. */
+  async pickFile(): Promise<string | null> {
+    const reply = (await ipcRenderer.invoke(PICK_FILE_CHANNEL)) as IpcReply;
+    if (reply.ok) return typeof reply.value === 'string' ? reply.value : null;
     throw new Error(reply.error.error);
   },
   /** Subscribes to service events; returns the unsubscribe function. */

@@ -17,6 +17,7 @@ function fakeBridge() {
       push = listener;
       return unsubscribe;
     }),
+    pickFile: vi.fn(async () => '/data/day_0.tsv'),
   };
   return { bridge, unsubscribe, push: (event: unknown) => push?.(event) };
 }
@@ -27,6 +28,12 @@ describe('electron client', () => {
     const { client, transport } = createElectronConnection(bridge);
     expect(transport).toBe('electron');
     expect(await client.call('runs.list', { limit: 5 })).toEqual({ method: 'runs.list', input: { limit: 5 } });
+  });
+
+  it('offers the native file picker', async () => {
+    const { bridge } = fakeBridge();
+    const connection = createElectronConnection(bridge);
+    expect(await connection.pickFile?.()).toBe('/data/day_0.tsv');
   });
 
   it('sends a plain copy without undefined fields (what IPC can clone)', async () => {

@@ -35,6 +35,13 @@ export function createElectronConnection(bridge: PreloadBridge): StudioConnectio
   return {
     client,
     transport: 'electron',
+    pickFile: async () => {
+      try {
+        return await bridge.pickFile();
+      } catch (error) {
+        throw new Error(cleanIpcMessage(error));
+      }
+    },
     liveState: () => 'live',
     onLiveStateChange: () => () => {},
   };

@@ -8,6 +8,8 @@ import type { StudioClient, StudioEvent } from '../../../../src-main/service/con
 export interface PreloadBridge {
   call(method: string, input: unknown): Promise<unknown>;
   onEvent(listener: (event: unknown) => void): () => void;
+  /** The native dataset-file dialog: the chosen path, or null when cancelled. */
+  pickFile(): Promise<string | null>;
 }
 
 declare global {
@@ -23,6 +25,8 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting';
 export interface StudioConnection {
   readonly client: StudioClient;
   readonly transport: 'electron' | 'web';
+  /** The native file dialog (desktop only: a browser never reveals a file's path), else null. */
+  readonly pickFile: (() => Promise<string | null>) | null;
   /** Current event-stream state and a way to watch it; returns the unsubscribe function. */
   liveState(): LiveState;
   onLiveStateChange(listener: (state: LiveState) => void): () => void;

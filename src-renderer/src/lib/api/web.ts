@@ -148,6 +148,7 @@ export function createWebConnection(token: string | null, baseUrl = ''): StudioC
   return {
     client,
     transport: 'web',
+    pickFile: null,
     liveState: () => state,
     onLiveStateChange: (listener) => liveListeners.add(listener),
   };
