@@ -14,7 +14,8 @@
  *
  * Per step, only the batch (a few kilobytes) travels by message; the two sides meet at two barriers
  * on a shared Int32Array (Atomics.wait/notify: microseconds, where a postMessage round trip through
- * the event loop costs a millisecond at batch 128).
+ * the event loop costs a millisecond at batch 128): after the gradients are written, and once each
+ * side is done with the shared buffers (before its dense optimizer runs, which needs none of them).
  *
  * Deterministic for a seed and exactly resumable, but not bit-identical to the one-thread step
  * (the batch sums are split in two, which changes float32 rounding).
@@ -176,36 +177,43 @@ class HalfStep {
 
   /**
    * Phase 2, once both sides' gradients are in: the summed dense update (identical on both sides)
-   * and the sparse update of this side's tables. @returns the batch loss (nothing is updated when it
-   * is not finite).
+   * and the sparse update of this side's tables. `released` is called as soon as this side has
+   * finished with the shared buffers (the other side may then start its next step); the dense
+   * optimizer runs after it, on tensors of its own. @returns the batch loss (nothing is updated
+   * when it is not finite).
    */
-  applyUpdates(batch: Batch, learningRate: number): number {
+  applyUpdates(batch: Batch, learningRate: number, released: () => void): number {
     const started = performance.now();
     const { gradients, pooledGradient, losses, tables } = this.shared;
     const loss = losses[0] + losses[1];
     const own = this.own;
     this.own = [];
+    let summed: tf.Tensor[] = [];
     try {
-      if (!Number.isFinite(loss)) return loss;
+      if (!Number.isFinite(loss)) {
+        released();
+        return loss;
+      }
       const otherFrom = (1 - this.side) * this.totalDense;
-      tf.tidy(() => {
-        // own + other's: float addition is commutative, so both sides get the same sum bit for bit
-        // and their replicas stay equal
-        const summed = this.variables.map((v, i) => {
+      // own + other's: float addition is commutative, so both sides get the same sum bit for bit
+      // and their replicas stay equal; the sums are computed (and the other's slot read) here
+      summed = this.variables.map((v, i) =>
+        tf.tidy(() => {
           const from = otherFrom + this.offsets[i];
-          // no copy needed: the other side rewrites its slot only after the barrier that ends this step
           return tf.add(own[i], tf.tensor(gradients.subarray(from, from + v.size), v.shape));
-        });
-        this.denseOptimizer.apply(summed, learningRate);
-      });
+        }),
+      );
       const sparse = this.model.sparseInput(batch);
       const rate = learningRate * this.sparseFactor;
       for (let t = this.side; t < this.T; t += 2) {
         this.sparseOptimizer.apply(t, tables[t], this.model.embeddings.rowGradientsOf(sparse, pooledGradient, t), rate);
       }
+      released();
+      this.denseOptimizer.apply(summed, learningRate);
       return loss;
     } finally {
       tf.dispose(own);
+      tf.dispose(summed);
       this.shared.timings[2 + this.side] = performance.now() - started;
     }
   }
@@ -305,8 +313,7 @@ export class ParallelStepper {
       this.half.computeGradients(batch, head);
       signal(control, Slot.MainPhase, 2 * seq + 1);
       waitFor(control, Slot.HelperPhase, 2 * seq + 1, 'the gradient helper');
-      const loss = this.half.applyUpdates(batch, learningRate);
-      signal(control, Slot.MainPhase, 2 * seq + 2);
+      const loss = this.half.applyUpdates(batch, learningRate, () => signal(control, Slot.MainPhase, 2 * seq + 2));
       waitFor(control, Slot.HelperPhase, 2 * seq + 2, 'the gradient helper');
       if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} (try a lower learning rate)`);
       return loss;
@@ -405,8 +412,7 @@ export async function runGradientHelper(_parentPort: MessagePort, data: Gradient
       half.computeGradients(order.batch, order.head);
       signal(control, Slot.HelperPhase, 2 * seq + 1);
       waitFor(control, Slot.MainPhase, 2 * seq + 1, 'the training thread');
-      half.applyUpdates(order.batch, order.learningRate);
-      signal(control, Slot.HelperPhase, 2 * seq + 2);
+      half.applyUpdates(order.batch, order.learningRate, () => signal(control, Slot.HelperPhase, 2 * seq + 2));
       waitFor(control, Slot.MainPhase, 2 * seq + 2, 'the training thread');
     } catch (e) {
       if (e instanceof StepAbandoned) return;
