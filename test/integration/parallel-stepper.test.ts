@@ -6,13 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../src-main/service/contract';
-import { initBackend } from '../../src-main/engine/backend';
+import { initBackend, type BackendInfo } from '../../src-main/engine/backend';
+import { splitBatchSource } from '../../src-main/engine/train/batch-source';
+import { latestCheckpoint } from '../../src-main/engine/train/checkpoint';
+import { runTraining, type TrainEvent } from '../../src-main/engine/train/run-training';
 import { Rng } from '../../src-main/engine/model/rng';
 import { ParallelStepper } from '../../src-main/engine/train/parallel';
-import { randomBatch } from '../../src-main/engine/train/testing';
+import { plantedSplit, randomBatch } from '../../src-main/engine/train/testing';
 import { ModelTrainer, type TrainJob } from '../../src-main/engine/train/trainer';
 import { repoRoot } from '../support/browser';
 
@@ -56,13 +60,18 @@ async function train(
   return losses;
 }
 
+let wasm: BackendInfo;
+let tmp: string;
+
 beforeAll(async () => {
   expect(existsSync(workerScript), 'run `npm run build` first').toBe(true);
-  await initBackend('wasm');
+  wasm = await initBackend('wasm');
+  tmp = mkdtempSync(join(tmpdir(), 'dlrm-two-threads-'));
 });
 
 afterAll(async () => {
   await initBackend('cpu');
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('two-thread step', () => {
@@ -113,4 +122,42 @@ describe('two-thread step', () => {
       two.forEach((l, i) => expect(Math.abs(l - one[i]), `step ${i}`).toBeLessThan(2e-3));
     });
   }
+});
+
+describe('two-thread training run', () => {
+  /** Per-step losses, weights and test metrics of a two-thread runTraining (optionally stopped or resumed). */
+  async function run(extra: Partial<Parameters<typeof runTraining>[2]>) {
+    const events: TrainEvent[] = [];
+    const data = {
+      train: splitBatchSource(plantedSplit(600, tableSizes, 1)),
+      valid: splitBatchSource(plantedSplit(100, tableSizes, 2)),
+      test: splitBatchSource(plantedSplit(200, tableSizes, 3)),
+    };
+    const result = await runTraining({ ...job(DLRM, 48), train: { ...job(DLRM, 48).train, epochs: 2 } }, data, {
+      onEvent: (e) => events.push(e),
+      backend: wasm,
+      progressIntervalMs: 0,
+      keepModel: true,
+      parallelWorkerScript: workerScript,
+      ...extra,
+    });
+    const weights = result.model?.weights() ?? null;
+    result.model?.dispose();
+    const started = events.find((e) => e.type === 'started');
+    return { result, weights, detail: started?.type === 'started' ? started.detail : '', losses: events.flatMap((e) => (e.type === 'progress' ? [e.loss] : [])) };
+  }
+
+  it('resumes from a checkpoint to the same losses, weights and metrics as an uninterrupted run', async () => {
+    const full = await run({});
+    expect(full.result.status).toBe('finished');
+    expect(full.detail).toMatch(/each step split over 2 threads/);
+    const dir = join(tmp, 'resume');
+    const first = await run({ checkpointDir: dir, stopAfterStep: 17 }); // mid-epoch: 13 batches per epoch
+    expect(first.result.status).toBe('cancelled');
+    const second = await run({ resumeFrom: latestCheckpoint(dir) as string });
+    expect(second.result.status).toBe('finished');
+    expect([...first.losses, ...second.losses]).toEqual(full.losses);
+    expect(second.weights).toEqual(full.weights);
+    expect(second.result.test?.auc).toBe(full.result.test?.auc);
+  });
 });
