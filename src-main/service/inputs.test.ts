@@ -42,6 +42,10 @@ describe('service input validation', () => {
   it('resolves the thread count when a run is created (explicit, or both cores by default)', () => {
     expect(parseStartRunInput({ ...valid, train: { ...valid.train, threads: 1 } }).train.threads).toBe(1);
     expect([1, 2]).toContain(parseStartRunInput(valid).train.threads);
+    // steps of logistic regression and MF are too small for a second thread to pay off
+    const lr = { ...valid, model: { kind: 'lr', embeddingDim: 1, bottomMlp: '', topMlp: '', interaction: 'dot', hashSize: 1000 } };
+    expect(parseStartRunInput(lr).train.threads).toBe(1);
+    expect(parseStartRunInput({ ...lr, train: { ...valid.train, threads: 2 } }).train.threads).toBe(2);
     expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, threads: 3 } }))).toBe('train.threads');
   });
 

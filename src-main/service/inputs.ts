@@ -18,6 +18,7 @@ import type {
   TrainSpec,
   BackendName,
   CategoryEncodingSpec,
+  ModelKind,
 } from './contract';
 import {
   array,
@@ -123,7 +124,11 @@ function parseCategoryEncoding(value: unknown, field: string): CategoryEncodingS
   return { encoding, minCount: integer(o['minCount'] ?? 1, `${field}.minCount`, 1, 1_000_000_000) };
 }
 
-export function parseTrainSpec(value: unknown, field = 'train'): TrainSpec {
+/**
+ * @param modelKind the run's model kind, which picks the default thread count (see
+ *   engine/train/threads.ts) when the input names none.
+ */
+export function parseTrainSpec(value: unknown, field = 'train', modelKind?: ModelKind): TrainSpec {
   const o = object(value, field);
   onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads'], field);
   const spec: TrainSpec = {
@@ -135,7 +140,7 @@ export function parseTrainSpec(value: unknown, field = 'train'): TrainSpec {
     checkpointEvery: integer(o['checkpointEvery'] ?? 0, `${field}.checkpointEvery`, 0, 100_000_000),
   };
   if (o['backend'] !== undefined) spec.backend = oneOf(o['backend'], `${field}.backend`, BACKENDS);
-  spec.threads = o['threads'] !== undefined ? (integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2) : defaultTrainingThreads();
+  spec.threads = o['threads'] !== undefined ? (integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2) : defaultTrainingThreads(modelKind);
   return spec;
 }
 
@@ -146,11 +151,12 @@ function tags(value: unknown, field: string): string[] {
 export function parseStartRunInput(value: unknown): StartRunInput {
   const o = object(value);
   onlyKeys(o, ['name', 'tags', 'model', 'optimizer', 'dataset', 'train', 'group']);
+  const model = parseModelSpec(o['model']);
   const input: StartRunInput = {
-    model: parseModelSpec(o['model']),
+    model,
     optimizer: parseOptimizerSpec(o['optimizer']),
     dataset: parseDatasetSpec(o['dataset']),
-    train: parseTrainSpec(o['train']),
+    train: parseTrainSpec(o['train'], 'train', model.kind),
   };
   const name = optionalString(o['name'], 'name', { max: 200 });
   if (name !== undefined) input.name = name;

@@ -10,6 +10,7 @@ import type { MethodHandlers, ServiceContext } from './context';
 import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from '../engine/worker/job-types';
 import { JobError, type JobHandle } from './jobs';
 import { ApiError, array, id as parseId, integer, object, onlyKeys, string } from './validate';
+import { defaultTrainingThreads } from '../engine/train/threads';
 import {
   parseIdInput,
   parseIdsInput,
@@ -281,10 +282,13 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
       onlyKeys(o, ['base', 'models']);
       const base = parseStartRunInput(o['base']);
       const models: ModelSpec[] = array(o['models'], 'models', (v, f) => parseModelSpec(v, f), { min: 1, max: 10 });
+      // a thread count the caller did not give is each model's own default (small models take one)
+      const threadsGiven = (o['base'] as { train?: { threads?: unknown } } | null)?.train?.threads !== undefined;
       const group = `cmp-${randomBytes(4).toString('hex')}`;
       const ids = models.map((model) =>
         manager.start({
           ...base,
+          train: threadsGiven ? base.train : { ...base.train, threads: defaultTrainingThreads(model.kind) },
           model,
           group,
           name: `${model.preset ?? model.kind} (${group})`,
