@@ -427,10 +427,15 @@ export interface BenchRow {
   peakRssBytes: number;
   /** Worker threads that computed each step (2: data-parallel halves of the batch). */
   threads: number;
-  /** Same configuration in the PyTorch reference (../shared/peer/torch_dlrm.py, median step), when python3-torch is present. */
+  /**
+   * Same configuration in the PyTorch reference (../shared/peer/torch_dlrm.py, its median step), when
+   * python3-torch is present: the median over rounds that alternate with ours.
+   */
   torchSamplesPerSec: number | null;
-  /** medianSamplesPerSec / torchSamplesPerSec. */
+  /** Median over the rounds of (our median-step samples/s / the reference's in the same round). */
   ratioToTorch: number | null;
+  /** Each round's ratio. */
+  ratioRounds: number[];
 }
 
 /** One measured row of a component benchmark (preprocessing, simulation, projections): flat values. */

@@ -325,7 +325,10 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
             `${r.preset} batch ${r.batchSize} on ${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ` +
               `${Math.round(r.medianSamplesPerSec)} samples/s by the median step (${Math.round(r.samplesPerSec)} over the whole run), ` +
               `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB` +
-              (r.torchSamplesPerSec !== null ? `; torch ${Math.round(r.torchSamplesPerSec)} samples/s (median step), ratio ${r.ratioToTorch?.toFixed(3)}` : '; torch: not measured'),
+              (r.torchSamplesPerSec !== null
+                ? `; torch ${Math.round(r.torchSamplesPerSec)} samples/s (median step), ratio ${r.ratioToTorch?.toFixed(3)} ` +
+                  `(median of rounds ${r.ratioRounds.map((x) => x.toFixed(3)).join(', ')})`
+                : '; torch: not measured'),
           );
         }
       }

@@ -18,6 +18,29 @@ describe('bench and parity entry points', () => {
     expect(lines.some((l) => l.startsWith('batch 8:'))).toBe(true);
   });
 
+  it('runBench alternates with the reference in rounds and takes the median of their ratios', async () => {
+    const given = [1000, 3000, 2000];
+    const asked: number[] = [];
+    const r = await runBench({
+      batchSizes: [8],
+      seconds: 0.06,
+      rounds: 3,
+      rowsPerTable: 50,
+      backend: 'cpu',
+      reference: (batchSize, steps) => {
+        asked.push(steps);
+        return { samplesPerSec: given[asked.length - 1], line: `stand-in batch ${batchSize}` };
+      },
+      log: () => undefined,
+    });
+    const row = r.rows[0];
+    expect(asked).toHaveLength(3);
+    expect(asked.every((n) => n >= 10)).toBe(true);
+    expect(row.torchSamplesPerSec).toBe(2000);
+    expect(row.roundRatios).toHaveLength(3);
+    expect(row.ratio).toBe([...row.roundRatios].sort((a, b) => a - b)[1]);
+  });
+
   it('runParity trains in stored order on what the loader gives and reports test AUC', async () => {
     const tableSizes = Array.from({ length: 26 }, () => 20);
     const lines: string[] = [];

@@ -19,15 +19,23 @@ import { DlrmTrainer } from './trainer';
 
 export interface BenchOptions {
   batchSizes: number[];
-  /** Timed seconds per batch size (after a warm-up). */
+  /** Timed seconds per batch size (after a warm-up), over all rounds. */
   seconds: number;
+  /**
+   * Rounds per batch size (default 3): ours and the reference alternate, each timed seconds/rounds
+   * per round, and the ratio is the median of the rounds' ratios. This machine's speed drifts by
+   * about 30% from minute to minute; alternating keeps both sides of a ratio in the same minute.
+   */
+  rounds?: number;
   rowsPerTable: number;
   /** Force a backend (default: the automatic choice). */
   backend?: BackendName;
   /** Path of torch_dlrm.py; default ../shared/peer/torch_dlrm.py from the working directory. false: skip. */
   torchScript?: string | false;
-  /** Timed steps of the torch run (default: about `seconds` worth, at least 10). */
+  /** Timed steps of each torch run (default: about a round's worth, at least 10). */
   torchSteps?: number;
+  /** Stands in for the torch run (tests of the rounds' bookkeeping); used instead of torchScript. */
+  reference?: (batchSize: number, steps: number) => { samplesPerSec: number | null; line: string };
   /** Two threads (see parallel.ts): the bundled training worker script. Omitted: one thread. */
   parallelWorkerScript?: string | URL;
   /** Progress lines (default console.log). */
@@ -45,9 +53,12 @@ export interface BenchRow {
   threads: 1 | 2;
   /** Samples per second of this process's CPU time (less sensitive to other load on the machine). */
   cpuSamplesPerSec: number;
+  /** Median over the rounds of the reference's samples/s (its median step). */
   torchSamplesPerSec: number | null;
-  /** medianSamplesPerSec / torchSamplesPerSec: median against median. */
+  /** Median over the rounds of (our median-step samples/s / the reference's), both from the same round. */
   ratio: number | null;
+  /** The ratio of each round. */
+  roundRatios: number[];
 }
 
 export interface BenchResult {
@@ -88,6 +99,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   };
   const backend = await initBackend(options.backend);
   log(`backend ${backend.name}: ${backend.detail}`);
+  const rounds = options.rounds ?? 3;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got ${rounds}`);
+
+  let torch = { available: false, detail: 'skipped' };
+  let reference = options.reference ?? null;
+  if (reference) {
+    torch = { available: true, detail: 'a stand-in reference' };
+  } else if (options.torchScript !== false) {
+    const script = options.torchScript ?? path.resolve(process.cwd(), '../shared/peer/torch_dlrm.py');
+    torch = fs.existsSync(script) ? torchAvailable() : { available: false, detail: `${script} not found` };
+    log(`reference: ${torch.detail}`);
+    if (torch.available) reference = (batchSize, steps) => runTorch(script, batchSize, steps, options.rowsPerTable);
+  }
+
   const model = { ...presetModel('criteo-kaggle'), hashSize: options.rowsPerTable };
   const tableSizes = Array.from({ length: 26 }, () => options.rowsPerTable);
   const rows: BenchRow[] = [];
@@ -110,46 +135,65 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < 3; i++) await step(pool[i % 4]);
     sampleRss();
     let steps = 0;
-    const stepMillis: number[] = [];
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    while ((performance.now() - start) / 1000 < options.seconds || steps < 3) {
-      const stepStart = performance.now();
-      await step(pool[steps % 4]);
-      stepMillis.push(performance.now() - stepStart);
-      steps++;
-      sampleRss();
+    let seconds = 0;
+    let cpuSeconds = 0;
+    const allStepMillis: number[] = [];
+    const torchRounds: number[] = [];
+    const roundRatios: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const stepMillis: number[] = [];
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      while ((performance.now() - start) / 1000 < options.seconds / rounds || stepMillis.length < 3) {
+        const stepStart = performance.now();
+        await step(pool[steps % 4]);
+        stepMillis.push(performance.now() - stepStart);
+        steps++;
+        sampleRss();
+      }
+      const roundSeconds = (performance.now() - start) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
+      seconds += roundSeconds;
+      cpuSeconds += (cpu.user + cpu.system) / 1e6;
+      allStepMillis.push(...stepMillis);
+      const ours = batchSize / (median(stepMillis) / 1000);
+      let line = `batch ${batchSize}, round ${round + 1}/${rounds}: ${ours.toFixed(0)} samples/s by the median step`;
+      if (reference) {
+        const t = reference(batchSize, options.torchSteps ?? Math.max(10, stepMillis.length));
+        if (t.samplesPerSec) {
+          torchRounds.push(t.samplesPerSec);
+          roundRatios.push(ours / t.samplesPerSec);
+          line += `; torch ${t.samplesPerSec.toFixed(0)} (${t.line}), ratio ${(ours / t.samplesPerSec).toFixed(3)}`;
+        } else {
+          line += `; torch gave no figure (${t.line})`;
+        }
+      }
+      log(line);
     }
-    const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuStart);
     const samplesPerSec = (steps * batchSize) / seconds;
-    const medianSamplesPerSec = batchSize / (median(stepMillis) / 1000);
-    const cpuSamplesPerSec = (steps * batchSize) / ((cpu.user + cpu.system) / 1e6);
+    const medianSamplesPerSec = batchSize / (median(allStepMillis) / 1000);
+    const cpuSamplesPerSec = (steps * batchSize) / cpuSeconds;
+    const ratio = roundRatios.length > 0 ? median(roundRatios) : null;
     log(
       `batch ${batchSize}: ${steps} steps in ${seconds.toFixed(1)} s = ${samplesPerSec.toFixed(0)} samples/s, ` +
-        `${medianSamplesPerSec.toFixed(0)} by the median step (${cpuSamplesPerSec.toFixed(0)} per CPU-second)`,
+        `${medianSamplesPerSec.toFixed(0)} by the median step (${cpuSamplesPerSec.toFixed(0)} per CPU-second)` +
+        (ratio !== null ? `; median ratio to torch over ${roundRatios.length} rounds ${ratio.toFixed(3)}` : ''),
     );
-    rows.push({ batchSize, steps, samplesPerSec, medianSamplesPerSec, threads: stepper ? 2 : 1, cpuSamplesPerSec, torchSamplesPerSec: null, ratio: null });
+    rows.push({
+      batchSize,
+      steps,
+      samplesPerSec,
+      medianSamplesPerSec,
+      threads: stepper ? 2 : 1,
+      cpuSamplesPerSec,
+      torchSamplesPerSec: torchRounds.length > 0 ? median(torchRounds) : null,
+      ratio,
+      roundRatios,
+    });
     if (stepper) await stepper.dispose();
     trainer.dispose();
   }
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-
-  let torch = { available: false, detail: 'skipped' };
-  if (options.torchScript !== false) {
-    const script = options.torchScript ?? path.resolve(process.cwd(), '../shared/peer/torch_dlrm.py');
-    torch = fs.existsSync(script) ? torchAvailable() : { available: false, detail: `${script} not found` };
-    log(`reference: ${torch.detail}`);
-    if (torch.available) {
-      for (const row of rows) {
-        const steps = options.torchSteps ?? Math.max(10, Math.round((options.seconds * row.samplesPerSec) / row.batchSize));
-        const t = runTorch(script, row.batchSize, steps, options.rowsPerTable);
-        row.torchSamplesPerSec = t.samplesPerSec;
-        row.ratio = t.samplesPerSec ? row.medianSamplesPerSec / t.samplesPerSec : null;
-        log(`torch batch ${row.batchSize}: ${t.line} -> ${t.samplesPerSec ?? 'n/a'} samples/s, ratio ${row.ratio?.toFixed(3) ?? 'n/a'}`);
-      }
-    }
-  }
   log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   return { backend: backend.name, detail: backend.detail, rowsPerTable: options.rowsPerTable, rows, peakRssBytes: peakRss, torch };
 }

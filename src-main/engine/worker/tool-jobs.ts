@@ -68,6 +68,7 @@ export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[
         peakRssBytes: result.peakRssBytes,
         torchSamplesPerSec: row.torchSamplesPerSec,
         ratioToTorch: row.ratio,
+        ratioRounds: row.roundRatios,
       });
     }
   }
