@@ -2,6 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+import { developmentPolicy } from './src-main/doors/csp';
 
 /**
  * One build produces every door:
@@ -14,6 +16,13 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
  * Dependencies (tfjs, better-sqlite3, ...) stay external and load from node_modules at run time.
  */
 const root = dirname(fileURLToPath(import.meta.url));
+
+/** Dev server only: the index.html CSP meta tag relaxed as src-main/doors/csp.ts explains. */
+const developmentCsp: Plugin = {
+  name: 'dlrm-studio-development-csp',
+  apply: 'serve',
+  transformIndexHtml: (html) => html.replace(/(http-equiv="Content-Security-Policy"\s+content=")([^"]*)"/, (_m, head: string, policy: string) => `${head}${developmentPolicy(policy)}"`),
+};
 
 export default defineConfig({
   main: {
@@ -40,7 +49,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
-    plugins: [svelte()],
+    plugins: [svelte(), developmentCsp],
     build: {
       rollupOptions: { input: resolve(root, 'src-renderer/index.html') },
     },

@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bindFilePicker, bindServiceToIpc, forwardEvents } from './ipc';
-import { CONTENT_SECURITY_POLICY } from '../web/server';
+import { CONTENT_SECURITY_POLICY, developmentPolicy } from '../csp';
 import { createStudioService } from '../../service/create';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,9 +23,11 @@ async function main(): Promise<void> {
   await app.whenReady();
   const service = await createStudioService({ door: 'electron', workerDir: here });
 
-  // Strict CSP on every response, and no permission (camera, notifications, ...) is ever granted.
+  // Strict CSP on every response (relaxed for Vite's inline styles and websocket only under the dev
+  // server), and no permission (camera, notifications, ...) is ever granted.
+  const policy = devServerUrl ? developmentPolicy(CONTENT_SECURITY_POLICY) : CONTENT_SECURITY_POLICY;
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 

@@ -13,20 +13,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ServiceDoor } from '../../service/door';
 import { ApiError } from '../../service/validate';
 import type { ApiErrorBody } from '../../service/contract';
+import { CONTENT_SECURITY_POLICY } from '../csp';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MIME: Record<string, string> = {
