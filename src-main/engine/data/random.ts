@@ -1,8 +1,10 @@
 /**
  * Seeded pseudo-random numbers for everything in data/ that must be deterministic:
  * shuffles, splits and the synthetic generator. sfc32 generator, 32-bit state words, seeded
- * through a murmur3-style mixer so that nearby seeds give unrelated streams.
+ * through a murmur3-style mixer so that nearby seeds give unrelated streams. Uniforms, integers
+ * and normals come from ../random's UniformSource.
  */
+import { UniformSource } from '../random';
 
 /** Murmur3 finaliser: spreads the bits of a 32-bit integer. */
 export function mix32(value: number): number {
@@ -28,24 +30,24 @@ export function combineSeeds(...parts: number[]): number {
 }
 
 /** sfc32: small, fast, good enough for shuffles and simulation; not cryptographic. */
-export class Random {
+export class Random extends UniformSource {
   private a: number;
   private b: number;
   private c: number;
   private d: number;
-  private spareNormal: number | null = null;
 
   constructor(seed: number) {
+    super();
     const s = combineSeeds(seed);
     this.a = mix32(s ^ 0x243f6a88);
     this.b = mix32(s ^ 0x85a308d3);
     this.c = mix32(s ^ 0x13198a2e);
     this.d = 1;
-    for (let i = 0; i < 12; i++) this.nextU32();
+    for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
   /** Uniform integer in [0, 2^32). */
-  nextU32(): number {
+  nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
@@ -53,31 +55,6 @@ export class Random {
     this.c = (this.c << 21) | (this.c >>> 11);
     this.c = (this.c + t) | 0;
     return t >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.nextU32() / 4294967296;
-  }
-
-  /** Uniform integer in [0, n), n < 2^32. */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** Standard normal (Box-Muller, the second value kept for the next call). */
-  normal(): number {
-    if (this.spareNormal !== null) {
-      const value = this.spareNormal;
-      this.spareNormal = null;
-      return value;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = radius * Math.sin(2 * Math.PI * v);
-    return radius * Math.cos(2 * Math.PI * v);
   }
 }
 

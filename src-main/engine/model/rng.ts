@@ -1,57 +1,40 @@
 /**
  * A small seeded pseudo-random generator (xoshiro128**), deterministic across platforms, with a
  * state that can be saved in a checkpoint and restored. Used for weight initialisation, data
- * shuffling and synthetic test batches; never Math.random.
+ * shuffling and synthetic test batches; never Math.random. The recurrences live in ../random.
  */
+import { splitmix32, xoshiro128StarStar } from '../random';
 
 /** Four 32-bit words; a copy of the generator's whole state. */
 export type RngState = [number, number, number, number];
 
-/** splitmix32 step, used to spread a small integer seed over the 128-bit state. */
-function splitmix32(seed: number): () => number {
-  let s = seed >>> 0;
+/** A stream of splitmix32 outputs from a seed. */
+function splitmixStream(seed: number): () => number {
+  let state = seed >>> 0;
   return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
+    const [next, output] = splitmix32(state);
+    state = next;
+    return output;
   };
 }
 
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  private readonly s = new Uint32Array(4);
 
   /** @param seed any integer (only its low 32 bits matter), or a saved state. */
   constructor(seed: number | RngState) {
     if (Array.isArray(seed)) {
-      [this.s0, this.s1, this.s2, this.s3] = seed.map((v) => v >>> 0) as RngState;
+      seed.forEach((word, i) => (this.s[i] = word >>> 0));
     } else {
-      const next = splitmix32(Math.trunc(seed));
-      this.s0 = next();
-      this.s1 = next();
-      this.s2 = next();
-      this.s3 = next();
+      const next = splitmixStream(Math.trunc(seed));
+      for (let i = 0; i < 4; i++) this.s[i] = next();
     }
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // the all-zero state is a fixed point
   }
 
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3 >>> 0, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    return result;
+    return xoshiro128StarStar(this.s);
   }
 
   /** Uniform in [0, 1) with 32 random bits. */
@@ -88,17 +71,13 @@ export class Rng {
   }
 
   state(): RngState {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s[0], this.s[1], this.s[2], this.s[3]];
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** A seed derived from a base seed and a few integers (e.g. seed, epoch), for independent streams. */
 export function deriveSeed(base: number, ...parts: number[]): number {
-  let h = splitmix32(base)();
-  for (const p of parts) h = splitmix32((h ^ Math.imul(p >>> 0, 0x27d4eb2d)) >>> 0)();
+  let h = splitmixStream(base)();
+  for (const p of parts) h = splitmixStream((h ^ Math.imul(p >>> 0, 0x27d4eb2d)) >>> 0)();
   return h;
 }

@@ -3,19 +3,10 @@
  * per purpose (world, choices, policy exploration, model initialisation, metric sampling), so two
  * policies run on the same seed see the same users, items and choice draws (paired comparisons).
  *
- * Generator: xoshiro128** (Blackman and Vigna) seeded through splitmix32, written here from the
- * published recurrences. 32-bit state words, period 2^128 - 1.
+ * Generator: xoshiro128** (Blackman and Vigna) seeded through splitmix32 (both in ../random).
+ * 32-bit state words, period 2^128 - 1.
  */
-
-/** One 32-bit mixing step of splitmix32; used to spread a seed and a stream id over the state. */
-function splitmix32(state: number): [next: number, output: number] {
-  const next = (state + 0x9e3779b9) | 0;
-  let z = next;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  z ^= z >>> 16;
-  return [next, z >>> 0];
-}
+import { splitmix32, UniformSource, xoshiro128StarStar } from '../random';
 
 /** Named streams; each gets its own generator from the same seed. */
 export const STREAM = {
@@ -27,68 +18,27 @@ export const STREAM = {
   metrics: 6,
 } as const;
 
-export class Random {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private spareNormal: number | null = null;
+export class Random extends UniformSource {
+  private readonly state = new Uint32Array(4);
 
   /** @param seed any finite number (hashed); @param stream stream id, e.g. STREAM.choices. */
   constructor(seed: number, stream = 0) {
+    super();
     // Fold a possibly large or fractional seed into 32 bits twice (low and high part).
     const low = Math.floor(seed) >>> 0;
     const high = Math.floor(seed / 4294967296) >>> 0;
     let state = (low ^ Math.imul(high, 0x27d4eb2d) ^ Math.imul(stream + 1, 0x165667b1)) | 0;
-    const words: number[] = [];
     for (let i = 0; i < 4; i++) {
       const [next, output] = splitmix32(state);
       state = next;
-      words.push(output);
+      this.state[i] = output;
     }
-    this.s0 = words[0]!;
-    this.s1 = words[1]!;
-    this.s2 = words[2]!;
-    this.s3 = words[3]!;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
+    if ((this.state[0] | this.state[1] | this.state[2] | this.state[3]) === 0) this.state[0] = 1; // the all-zero state is a fixed point
   }
 
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
-  }
-
-  /** Uniform in [0, 1) with 32 bits of resolution. */
-  next(): number {
-    return this.nextUint32() / 4294967296;
-  }
-
-  /** Uniform integer in [0, n) (n >= 1); the tiny modulo bias of 32-bit multiply-shift is irrelevant here. */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** Standard normal draw (Box-Muller, caching the second value). */
-  normal(): number {
-    if (this.spareNormal !== null) {
-      const value = this.spareNormal;
-      this.spareNormal = null;
-      return value;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = radius * Math.sin(2 * Math.PI * v);
-    return radius * Math.cos(2 * Math.PI * v);
+    return xoshiro128StarStar(this.state);
   }
 
   /** Gamma(shape, 1) draw (Marsaglia and Tsang; shape < 1 through the u^(1/shape) boost). */
@@ -130,8 +80,4 @@ export class Random {
     }
     for (let k = 0; k < length; k++) out[offset + k] = out[offset + k]! / sum;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
