@@ -19,8 +19,12 @@ export interface SparseRowGradient {
 export class EmbeddingBagCollection {
   /** Table f, row-major [tableSizes[f], D]. */
   readonly tables: Float32Array[];
-  /** Scratch per table: slot of a row in the current gradient, -1 when untouched. Reset after each use. */
-  private readonly slotOfRow: Int32Array[];
+  /**
+   * Scratch per table: slot of a row in the current gradient, -1 when untouched; reset after each
+   * use. Made on a table's first backward (a thread that updates only some tables, or a model that is
+   * only evaluated, never holds the others': 4 bytes a row).
+   */
+  private readonly slotOfRow: (Int32Array | null)[];
 
   constructor(
     readonly tableSizes: readonly number[],
@@ -37,7 +41,7 @@ export class EmbeddingBagCollection {
       if (t.length !== rows * dim) throw new Error(`table ${f}: expected ${rows}x${dim} floats, got ${t.length}`);
       return t;
     });
-    this.slotOfRow = tableSizes.map((rows) => new Int32Array(rows).fill(-1));
+    this.slotOfRow = tableSizes.map(() => null);
   }
 
   /** Reference initialisation: table f ~ U(-sqrt(1/n), sqrt(1/n)) with n its number of rows. */
@@ -120,7 +124,7 @@ export class EmbeddingBagCollection {
   rowGradientsOf(sparse: JaggedIndices, pooledGradient: Float32Array, f: number): SparseRowGradient {
     const { batchSize: B, numFeatures: F, values, offsets } = sparse;
     const D = this.dim;
-    const slots = this.slotOfRow[f];
+    const slots = (this.slotOfRow[f] ??= new Int32Array(this.tableSizes[f]).fill(-1));
     const start = offsets[f * B];
     const end = offsets[f * B + B];
     const rows = new Int32Array(end - start);
