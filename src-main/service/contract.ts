@@ -514,7 +514,7 @@ export interface StudioMethods {
   'runs.predict': (input: { id: string; path: string; outPath: string }) => { rows: number; outPath: string };
 
   'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
-  'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2 }) => BenchRow[];
+  'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2; rounds?: number }) => BenchRow[];
   'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
 
   'sim.start': (input: SimulationSpec) => { id: string };

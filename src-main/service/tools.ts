@@ -86,7 +86,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
     },
     'bench.train': (input) => {
       const o = object(input);
-      onlyKeys(o, ['batchSizes', 'seconds', 'presets', 'backend', 'compareTorch', 'threads']);
+      onlyKeys(o, ['batchSizes', 'seconds', 'presets', 'backend', 'compareTorch', 'threads', 'rounds']);
       const payload: BenchPayload = {
         batchSizes: array(o['batchSizes'], 'batchSizes', (v, f) => integer(v, f, 1, 65_536), { min: 1, max: 8 }),
         seconds: number(o['seconds'] ?? 10, 'seconds', { min: 1, max: 600 }),
@@ -95,6 +95,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
         threads: o['threads'] !== undefined ? (integer(o['threads'], 'threads', 1, 2) as 1 | 2) : defaultTrainingThreads(),
         workerScript: ctx.jobs.workerScript,
+        rounds: integer(o['rounds'] ?? 3, 'rounds', 1, 10),
       };
       if (o['backend'] !== undefined) payload.backend = oneOf(o['backend'], 'backend', BACKENDS);
       return runJob<BenchRow[]>(ctx, 'bench', payload);

@@ -43,8 +43,8 @@ commands:
   eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
   predict    --run ID --data FILE --out FILE  write click probabilities, one per line
   generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
-  bench      [--batches 128,2048] [--seconds S] [--presets criteo-kaggle] [--backend B] [--threads 1|2] [--no-torch]
-             DLRM training samples/s and peak memory, with the ratio to the PyTorch reference
+  bench      [--batches 128,2048] [--seconds S] [--rounds N] [--presets criteo-kaggle] [--backend B] [--threads 1|2] [--no-torch]
+             DLRM training samples/s and peak memory; with python3-torch, the ratio to the PyTorch reference (median of N alternating rounds, default 3)
   bench --gpu [--batches 2048,16384] [--seconds S]   WebGPU training vs the CPU path, criteo-kaggle and terabyte
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
@@ -217,7 +217,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string' },
     generate: { out: 'string', rows: 'number', seed: 'number' },
-    bench: { batches: 'list', seconds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number' },
+    bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
@@ -317,6 +317,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       };
       if (str(args, 'backend')) input.backend = str(args, 'backend') as NonNullable<typeof input.backend>;
       if (num(args, 'threads') !== undefined) input.threads = num(args, 'threads') as 1 | 2;
+      if (num(args, 'rounds') !== undefined) input.rounds = num(args, 'rounds')!;
       cli.info(`benchmarking ${input.presets.join(', ')} at batch ${batches.join(', ')} (${input.seconds} s each)...`);
       const rows = await cli.call('bench.train', input);
       if (!args.options['json']) {

@@ -41,6 +41,8 @@ export interface BenchPayload {
   threads: 1 | 2;
   /** The worker entry that hosts the helper thread. */
   workerScript: string;
+  /** Rounds alternating with the reference (bench.ts). */
+  rounds: number;
 }
 
 export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[]> {
@@ -51,6 +53,7 @@ export async function benchJob(raw: unknown, ctx: JobContext): Promise<BenchRow[
     const result = await runBench({
       batchSizes: p.batchSizes,
       seconds: p.seconds,
+      rounds: p.rounds,
       rowsPerTable: 100_000,
       ...(p.backend ? { backend: p.backend } : {}),
       torchScript: p.compareTorch ? p.torchScript : false,
