@@ -156,6 +156,8 @@ export interface RunDetail extends RunSummary {
   /** Parameter count of the model. */
   paramCount: number | null;
   lastCheckpointStep: number | null;
+  /** What the backend said when training started (SIMD, the GPU adapter, two threads, ...). */
+  backendDetail: string | null;
 }
 
 export interface ArtifactInfo {

@@ -51,6 +51,8 @@ describe('train, watch, find, compare, export (web mode)', () => {
     runIds.push((await page.getAttribute('[data-testid="run-page"]', 'data-run-id'))!);
     const auc = await page.textContent('[data-testid="test-metric-auc"]');
     expect(Number(auc?.replace(/[^0-9.]/g, ''))).toBeGreaterThan(0.6);
+    // what the backend reported (SIMD, threads, adapter) is on the page, not only its name
+    expect(await page.textContent('[data-testid="run-backend-detail"]')).toMatch(/^wasm/);
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, '03-run-finished');
   });
