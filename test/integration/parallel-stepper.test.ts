@@ -80,6 +80,7 @@ describe('two-thread step', () => {
     let shared = false;
     let leaked = -1;
     const two = await train(job(DLRM, 64), 30, 2, (stepper, trainer, tensorsAfterWarmUp) => {
+      stepper.predictAll(splitBatchSource(plantedSplit(40, tableSizes, 9)), 16);
       leaked = tf.memory().numTensors - tensorsAfterWarmUp;
       agree = stepper.replicasAgree();
       shared = trainer.model.embeddings.tables.every((t) => t.buffer instanceof SharedArrayBuffer);
@@ -92,6 +93,24 @@ describe('two-thread step', () => {
     // same data and order; only float32 summation order differs
     two.forEach((l, i) => expect(Math.abs(l - one[i]), `step ${i}`).toBeLessThan(2e-3));
     expect(two[29]).toBeLessThan(two[0]);
+  });
+
+  it('scores evaluation batches on both threads with the one-thread predictions', async () => {
+    let same = false;
+    let maxDiff = -1;
+    await train(job(DLRM, 64), 10, 2, (stepper, trainer) => {
+      const source = splitBatchSource(plantedSplit(25, tableSizes, 9));
+      // eval batches of 7: three split over the threads, the last (4 rows) too; batch 1 stays local
+      for (const evalBatch of [7, 1]) {
+        const two = stepper.predictAll(source, evalBatch);
+        const one = trainer.predictAll(source, evalBatch);
+        same = Array.from(two.labels).every((l, i) => l === one.labels[i]) && two.predictions.length === 25;
+        maxDiff = Math.max(maxDiff, ...Array.from(two.predictions, (p, i) => Math.abs(p - one.predictions[i])));
+      }
+    });
+    expect(same).toBe(true);
+    expect(maxDiff).toBeGreaterThanOrEqual(0);
+    expect(maxDiff).toBeLessThan(1e-6);
   });
 
   it('takes odd and one-row batches (the helper may get no rows)', async () => {

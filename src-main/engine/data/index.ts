@@ -1,5 +1,6 @@
 /** Public API of engine/data (see README.md). */
 export { exactAuc } from './auc';
+export { sliceBatch } from './batch';
 export { benchPreprocess } from './bench';
 export type { PreprocessBenchResult } from './bench';
 export { CACHE_FORMAT_VERSION, cacheKey, readCacheHeader, readCachedRows } from './cache';

@@ -104,26 +104,4 @@ export function repeatWithFeature(batch: Batch, index: number, feature: number, 
   return { size: times, dense, sparse: oneHotIndices(categorical, times, numFeatures), labels };
 }
 
-/** Examples [start, end) of a batch as a new batch (bags kept). */
-export function sliceBatch(batch: Batch, start: number, end: number): Batch {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= batch.size)) {
-    throw new Error(`slice [${start}, ${end}) is outside the batch of ${batch.size}`);
-  }
-  const size = end - start;
-  const width = denseWidth(batch);
-  const { numFeatures, batchSize, values, offsets } = batch.sparse;
-  const newValues: number[] = [];
-  const newOffsets = new Int32Array(numFeatures * size + 1);
-  for (let f = 0; f < numFeatures; f++) {
-    for (let b = start; b < end; b++) {
-      for (let t = offsets[f * batchSize + b]; t < offsets[f * batchSize + b + 1]; t++) newValues.push(values[t]);
-      newOffsets[f * size + (b - start) + 1] = newValues.length;
-    }
-  }
-  return {
-    size,
-    dense: batch.dense.slice(start * width, end * width),
-    sparse: { numFeatures, batchSize: size, values: Int32Array.from(newValues), offsets: newOffsets },
-    labels: batch.labels.slice(start, end),
-  };
-}
+export { sliceBatch } from '../data/batch';

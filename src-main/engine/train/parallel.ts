@@ -22,11 +22,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { BackendName } from '../../service/contract';
+import type { BackendName, MetricValues } from '../../service/contract';
 import { initBackend } from '../backend';
+import { sliceBatch } from '../data/batch';
 import type { Batch } from '../data/types';
 import type { CtrModel } from '../model/ctr-model';
 import { modelFromWeights } from '../model/models';
+import { orderedBatches, type BatchSourceLike } from './batch-source';
+import { computeMetrics } from './metrics';
 import { createDenseOptimizer, createSparseOptimizer, type DenseOptimizer, type SparseOptimizer } from './optimizers';
 import { lossAndGradients, sparseRateFactor, type ModelTrainer, type TrainJob } from './trainer';
 
@@ -62,6 +65,8 @@ interface SharedBuffers {
   sparseState: Float32Array[];
   /** Milliseconds of the last step: gradients of side 0 and 1, then updates of side 0 and 1, [4]. */
   timings: Float64Array;
+  /** The helper's click probabilities of an evaluation batch, at their row positions, [maxEvalBatch]. */
+  predictions: Float32Array;
 }
 
 /** workerData of a gradient helper (the training worker entry dispatches on role). */
@@ -87,7 +92,9 @@ type StepOrder =
       head: number;
       learningRate: number;
     }
-  | { kind: 'report'; seq: number };
+  | { kind: 'report'; seq: number }
+  /** Click probabilities of rows [head, B) into the shared predictions buffer (evaluation). */
+  | { kind: 'predict'; seq: number; batch: Batch; head: number };
 
 /** The helper's first (and, on failure, last) message. */
 type HelperStatus = { type: 'ready'; backend: string } | { type: 'error'; error: string };
@@ -128,7 +135,7 @@ class HalfStep {
 
   constructor(
     private readonly side: 0 | 1,
-    private readonly model: CtrModel,
+    readonly model: CtrModel,
     readonly variables: readonly tf.Variable[],
     private readonly denseOptimizer: DenseOptimizer,
     private readonly sparseOptimizer: SparseOptimizer,
@@ -237,6 +244,7 @@ export class ParallelStepper {
   helperBackend = '';
 
   private constructor(
+    private readonly model: CtrModel,
     private readonly worker: Worker,
     private readonly port: MessagePort,
     private readonly shared: SharedBuffers,
@@ -252,8 +260,9 @@ export class ParallelStepper {
    * Starts the helper thread and waits until its backend and replica are ready. Moves the trainer's
    * tables and sparse optimizer state into shared memory (once).
    * @param workerScript the bundled training worker entry (it runs the helper when workerData.role says so).
+   * @param maxEvalBatch the largest evaluation batch predictAll() splits (larger ones run here alone).
    */
-  static async start(trainer: ModelTrainer, workerScript: string | URL, backend: BackendName): Promise<ParallelStepper> {
+  static async start(trainer: ModelTrainer, workerScript: string | URL, backend: BackendName, maxEvalBatch = 4096): Promise<ParallelStepper> {
     const model = trainer.model;
     const variables = trainer.denseVariables();
     const maxBatch = trainer.job.train.batchSize;
@@ -266,6 +275,7 @@ export class ParallelStepper {
       tables: model.embeddings.shareTables(),
       sparseState: trainer.sparseOptimizer.shareState(),
       timings: new Float64Array(new SharedArrayBuffer(4 * 8)),
+      predictions: new Float32Array(new SharedArrayBuffer(maxEvalBatch * 4)),
     };
     const { port1, port2 } = new MessageChannel();
     const data: GradientHelperData = {
@@ -280,7 +290,7 @@ export class ParallelStepper {
     };
     const worker = new Worker(workerScript, { workerData: data, transferList: [port2] });
     const half = new HalfStep(0, model, variables, trainer.denseOptimizer, trainer.sparseOptimizer, sparseRateFactor(trainer.job.optimizer), shared);
-    const stepper = new ParallelStepper(worker, port1, shared, half, maxBatch);
+    const stepper = new ParallelStepper(model, worker, port1, shared, half, maxBatch);
     const status = await new Promise<HelperStatus>((resolve) => {
       port1.once('message', (m: HelperStatus) => resolve(m));
       worker.once('error', (e) => resolve({ type: 'error', error: e.message }));
@@ -323,6 +333,49 @@ export class ParallelStepper {
       signal(control, Slot.Stop, 1);
       throw new Error(this.broken);
     }
+  }
+
+  /**
+   * Click probabilities and labels of every row of a source, in stored order, each batch split over
+   * the two replicas (which hold the same weights). Batches larger than maxEvalBatch, or of one row,
+   * are scored here alone.
+   */
+  predictAll(source: BatchSourceLike, batchSize: number): { predictions: Float32Array; labels: Float32Array } {
+    if (this.broken) throw new Error(this.broken);
+    const predictions = new Float32Array(source.numRows);
+    const labels = new Float32Array(source.numRows);
+    const control = this.shared.control;
+    let at = 0;
+    for (const batch of orderedBatches(source, batchSize)) {
+      const B = batch.size;
+      if (B < 2 || B > this.shared.predictions.length) {
+        predictions.set(this.model.predict(batch), at);
+      } else {
+        const head = Math.ceil(B / 2);
+        const seq = ++this.seq;
+        this.port.postMessage({ kind: 'predict', seq, batch, head } satisfies StepOrder);
+        signal(control, Slot.Go, seq);
+        try {
+          predictions.set(this.model.predict(sliceBatch(batch, 0, head)), at);
+          signal(control, Slot.MainPhase, 2 * seq + 2);
+          waitFor(control, Slot.HelperPhase, 2 * seq + 2, 'the gradient helper');
+        } catch (e) {
+          this.broken = this.helperError() ?? (e instanceof Error ? e.message : String(e));
+          signal(control, Slot.Stop, 1);
+          throw new Error(this.broken);
+        }
+        predictions.set(this.shared.predictions.subarray(head, B), at + head);
+      }
+      labels.set(batch.labels, at);
+      at += B;
+    }
+    return { predictions: predictions.subarray(0, at), labels: labels.subarray(0, at) };
+  }
+
+  /** The metrics of a source (as ModelTrainer.evaluate), scored on both threads. */
+  evaluate(source: BatchSourceLike, batchSize: number): MetricValues {
+    const { predictions, labels } = this.predictAll(source, batchSize);
+    return computeMetrics(predictions, labels);
   }
 
   /**
@@ -406,6 +459,11 @@ export async function runGradientHelper(_parentPort: MessagePort, data: Gradient
     try {
       if (order.kind === 'report') {
         half.writeWeights();
+        signal(control, Slot.HelperPhase, 2 * seq + 2);
+        continue;
+      }
+      if (order.kind === 'predict') {
+        shared.predictions.set(half.model.predict(sliceBatch(order.batch, order.head, order.batch.size)), order.head);
         signal(control, Slot.HelperPhase, 2 * seq + 2);
         continue;
       }

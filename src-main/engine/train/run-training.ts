@@ -129,7 +129,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     let threadNote = '';
     if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
       try {
-        stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name);
+        stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, opts.evalBatchSize ?? Math.max(batchSize, 4096));
         threadNote = '; each step split over 2 threads (data-parallel)';
       } catch (e) {
         // a second thread is an optimisation: without it the run trains on one, and says why
@@ -166,7 +166,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
         const { predictions, labels } = await predictAllAsync(active.model, source, evalBatchSize);
         metrics = computeMetrics(predictions, labels);
       } else {
-        metrics = active.evaluate(source, evalBatchSize);
+        metrics = stepper ? stepper.evaluate(source, evalBatchSize) : active.evaluate(source, evalBatchSize);
       }
       metrics.samplesPerSec = position.samplesSeen > 0 ? position.samplesSeen / Math.max(elapsed(), 1e-9) : null;
       opts.onEvent({ type: 'eval', step: position.step, samplesSeen: position.samplesSeen, split, metrics });
