@@ -47,6 +47,11 @@ export interface OptimizerSpec {
   learningRate: number;
   /** Learning rate of the embedding tables, when it differs from the MLPs' (Adam and Adagrad want different scales). */
   sparseLearningRate?: number;
+  /**
+   * L2 weight decay (PyTorch's weight_decay): wd * w is added to the gradient of every dense weight
+   * and of every table row a batch touches. Default 0.
+   */
+  weightDecay?: number;
   /** Linear warm-up steps (0 for none). */
   warmupSteps: number;
   /** Decay after warm-up. */

@@ -49,6 +49,12 @@ describe('service input validation', () => {
     expect(fieldOf(() => parseStartRunInput({ ...valid, train: { ...valid.train, threads: 3 } }))).toBe('train.threads');
   });
 
+  it('takes an optional weight decay (0 is the same as none)', () => {
+    expect(parseStartRunInput({ ...valid, optimizer: { ...valid.optimizer, weightDecay: 1e-4 } }).optimizer.weightDecay).toBe(1e-4);
+    expect('weightDecay' in parseStartRunInput({ ...valid, optimizer: { ...valid.optimizer, weightDecay: 0 } }).optimizer).toBe(false);
+    expect(fieldOf(() => parseStartRunInput({ ...valid, optimizer: { ...valid.optimizer, weightDecay: -1 } }))).toBe('optimizer.weightDecay');
+  });
+
   it('takes a category encoding for any dataset kind and checks it', () => {
     const vocab = { ...valid, dataset: { ...valid.dataset, categories: { encoding: 'vocab', minCount: 5 } } };
     expect(parseStartRunInput(vocab).dataset.categories).toEqual({ encoding: 'vocab', minCount: 5 });

@@ -73,7 +73,7 @@ export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
 
 export function parseOptimizerSpec(value: unknown, field = 'optimizer'): OptimizerSpec {
   const o = object(value, field);
-  onlyKeys(o, ['dense', 'sparse', 'learningRate', 'sparseLearningRate', 'warmupSteps', 'decay'], field);
+  onlyKeys(o, ['dense', 'sparse', 'learningRate', 'sparseLearningRate', 'weightDecay', 'warmupSteps', 'decay'], field);
   const spec: OptimizerSpec = {
     dense: oneOf(o['dense'], `${field}.dense`, ['sgd', 'adagrad', 'adam'] as const),
     sparse: oneOf(o['sparse'], `${field}.sparse`, ['sgd', 'rowwise-adagrad'] as const),
@@ -83,6 +83,8 @@ export function parseOptimizerSpec(value: unknown, field = 'optimizer'): Optimiz
   };
   const sparseRate = optionalNumber(o['sparseLearningRate'], `${field}.sparseLearningRate`, { min: 1e-7, max: 100 });
   if (sparseRate !== undefined) spec.sparseLearningRate = sparseRate;
+  const weightDecay = optionalNumber(o['weightDecay'], `${field}.weightDecay`, { min: 0, max: 10 });
+  if (weightDecay !== undefined && weightDecay > 0) spec.weightDecay = weightDecay;
   return spec;
 }
 

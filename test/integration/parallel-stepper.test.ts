@@ -143,6 +143,22 @@ describe('two-thread step', () => {
   }
 });
 
+describe('two-thread step with weight decay', () => {
+  it('decays the same on both replicas', async () => {
+    let agree = false;
+    const spec = { ...job(DLRM, 32), optimizer: { ...job(DLRM, 32).optimizer, weightDecay: 1e-3 } };
+    const two = await train(spec, 10, 2, (stepper) => {
+      agree = stepper.replicasAgree();
+    });
+    const one = await train(spec, 10, 1);
+    const plain = await train(job(DLRM, 32), 10, 1);
+    expect(agree).toBe(true);
+    two.forEach((l, i) => expect(Math.abs(l - one[i])).toBeLessThan(2e-3));
+    // and it is applied at all: the losses leave the undecayed run's
+    expect(one.slice(1).some((l, i) => l !== plain[i + 1])).toBe(true);
+  });
+});
+
 describe('two-thread training run', () => {
   /** Per-step losses, weights and test metrics of a two-thread runTraining (optionally stopped or resumed). */
   async function run(extra: Partial<Parameters<typeof runTraining>[2]>) {

@@ -34,7 +34,7 @@ commands:
              --model dlrm|dcn|fm|lr|mf  --preset criteo-kaggle|course|terabyte|...
              --dim D  --bottom 13-512-256-64-16  --top 512-256-1  --interaction dot|dot-self|cat
              --hash-size N  --cross-layers N  --categories hash|vocab  --min-count N (vocab: rarer values share row 0)
-             --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X  --sparse-lr X (tables)
+             --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X  --sparse-lr X (tables)  --weight-decay X (L2)
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
              --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
@@ -59,7 +59,7 @@ common: --data-dir DIR (default: the app's data folder)  --json (print only the 
 const TRAIN_OPTIONS: Record<string, OptionKind> = {
   data: 'string', rows: 'number', 'data-seed': 'number', test: 'string', valid: 'string', split: 'string',
   model: 'string', preset: 'string', dim: 'number', bottom: 'string', top: 'string', interaction: 'string',
-  'hash-size': 'number', 'cross-layers': 'number', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number',
+  'hash-size': 'number', 'cross-layers': 'number', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
   threads: 'number',
@@ -188,6 +188,7 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   if (str(args, 'backend')) input.train.backend = str(args, 'backend') as NonNullable<StartRunInput['train']['backend']>;
   if (num(args, 'threads') !== undefined) input.train.threads = num(args, 'threads') as 1 | 2;
   if (num(args, 'sparse-lr') !== undefined) input.optimizer.sparseLearningRate = num(args, 'sparse-lr')!;
+  if (num(args, 'weight-decay') !== undefined) input.optimizer.weightDecay = num(args, 'weight-decay')!;
   if (str(args, 'name')) input.name = str(args, 'name')!;
   const tags = args.options['tags'];
   if (Array.isArray(tags)) input.tags = tags;

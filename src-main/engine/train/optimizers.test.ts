@@ -82,3 +82,38 @@ describe('sparse optimizers', () => {
     expect(Array.from(table)).toEqual([1, 1, 1.5, 2.5]);
   });
 });
+
+describe('weight decay', () => {
+  it('dense: sgd and adam see g + wd w (as PyTorch weight_decay)', () => {
+    for (const kind of ['sgd', 'adam'] as const) {
+      const a = tf.variable(tf.tensor1d([1, -2, 3]));
+      const b = tf.variable(tf.tensor1d([1, -2, 3]));
+      const decayed = createDenseOptimizer(kind, [a], 0.1);
+      const plain = createDenseOptimizer(kind, [b]);
+      tf.tidy(() => {
+        decayed.apply([tf.tensor1d([0.5, 0.5, 0.5])], 0.01);
+        // the same step without decay, given g + 0.1 w by hand
+        plain.apply([tf.tensor1d([0.5 + 0.1, 0.5 - 0.2, 0.5 + 0.3])], 0.01);
+      });
+      expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+      expect(decayed.kind).toBe(kind);
+      expect(decayed.state().length).toBe(plain.state().length);
+      tf.dispose([a, b]);
+      decayed.dispose();
+      plain.dispose();
+    }
+    expect(() => createDenseOptimizer('sgd', [], -1)).toThrow(/weight decay/);
+  });
+
+  it('sparse: only the touched rows decay', () => {
+    const table = Float32Array.of(1, 1, 2, 2, 3, 3); // 3 rows, D = 2
+    createSparseOptimizer('sgd', [3], 2, 0.5).apply(0, table, { rows: Int32Array.of(2), values: Float32Array.of(1, -1) }, 0.1);
+    // row 2: g + 0.5 * (3, 3) = (2.5, 0.5); minus 0.1 of that
+    expect(table[4]).toBeCloseTo(3 - 0.25, 6);
+    expect(table[5]).toBeCloseTo(3 - 0.05, 6);
+    expect(Array.from(table.subarray(0, 4))).toEqual([1, 1, 2, 2]);
+    const adagrad = createSparseOptimizer('rowwise-adagrad', [3], 2, 0.5);
+    expect(adagrad.kind).toBe('rowwise-adagrad');
+    expect(adagrad.state()).toHaveLength(1);
+  });
+});

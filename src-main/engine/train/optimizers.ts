@@ -8,6 +8,9 @@
  *            w -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + 1e-8)             (b1 0.9, b2 0.999)
  *   row-wise sparse adagrad (tables): one accumulator per row,
  *            a[row] += mean_d(g[row]^2); row -= lr g[row] / (sqrt(a[row]) + 1e-10)
+ * Weight decay (optional, L2 as PyTorch's weight_decay): g += wd w before the rule, for every dense
+ * weight and for the table rows a batch touches (rows it does not touch are left alone, as sparse
+ * optimizers do).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerKind, OptimizerSpec } from '../../service/contract';
@@ -31,11 +34,51 @@ export interface DenseOptimizer {
   dispose(): void;
 }
 
-export function createDenseOptimizer(kind: OptimizerKind, variables: readonly tf.Variable[]): DenseOptimizer {
+/** @param weightDecay L2 coefficient added to every gradient as wd * w (default 0: none). */
+export function createDenseOptimizer(kind: OptimizerKind, variables: readonly tf.Variable[], weightDecay = 0): DenseOptimizer {
+  checkWeightDecay(weightDecay);
+  const inner = denseRule(kind, variables);
+  return weightDecay > 0 ? new DenseWeightDecay(inner, variables, weightDecay) : inner;
+}
+
+function denseRule(kind: OptimizerKind, variables: readonly tf.Variable[]): DenseOptimizer {
   if (kind === 'sgd') return new DenseSgd(variables);
   if (kind === 'adagrad') return new DenseAdagrad(variables);
   if (kind === 'adam') return new DenseAdam(variables);
   throw new Error(`unknown dense optimizer "${String(kind)}" (sgd, adagrad, adam)`);
+}
+
+function checkWeightDecay(weightDecay: number): void {
+  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new Error(`weight decay must be a number >= 0, got ${weightDecay}`);
+}
+
+/** Any dense rule with g + wd w in place of g. */
+class DenseWeightDecay implements DenseOptimizer {
+  constructor(
+    private readonly inner: DenseOptimizer,
+    private readonly variables: readonly tf.Variable[],
+    private readonly weightDecay: number,
+  ) {}
+  get kind(): OptimizerKind {
+    return this.inner.kind;
+  }
+  apply(grads: readonly tf.Tensor[], learningRate: number): void {
+    tf.tidy(() => {
+      this.inner.apply(grads.map((g, i) => tf.add(g, tf.mul(this.variables[i], this.weightDecay))), learningRate);
+    });
+  }
+  state(): Float32Array[] {
+    return this.inner.state();
+  }
+  stateTensors(): tf.Tensor[] {
+    return this.inner.stateTensors();
+  }
+  setState(state: Float32Array[]): void {
+    this.inner.setState(state);
+  }
+  dispose(): void {
+    this.inner.dispose();
+  }
 }
 
 class DenseSgd implements DenseOptimizer {
@@ -174,10 +217,50 @@ export interface SparseOptimizer {
   adoptState(state: Float32Array[]): void;
 }
 
-export function createSparseOptimizer(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number): SparseOptimizer {
+/** @param weightDecay L2 coefficient added to each touched row's gradient as wd * row (default 0: none). */
+export function createSparseOptimizer(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number, weightDecay = 0): SparseOptimizer {
+  checkWeightDecay(weightDecay);
+  const inner = sparseRule(kind, tableSizes, dim);
+  return weightDecay > 0 ? new SparseWeightDecay(inner, dim, weightDecay) : inner;
+}
+
+function sparseRule(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number): SparseOptimizer {
   if (kind === 'sgd') return new SparseSgd(dim);
   if (kind === 'rowwise-adagrad') return new RowWiseAdagrad(tableSizes, dim);
   throw new Error(`unknown sparse optimizer "${String(kind)}" (sgd, rowwise-adagrad)`);
+}
+
+/** Any sparse rule with g[row] + wd row in place of g[row] (the gradient's values are changed in place). */
+class SparseWeightDecay implements SparseOptimizer {
+  constructor(
+    private readonly inner: SparseOptimizer,
+    private readonly dim: number,
+    private readonly weightDecay: number,
+  ) {}
+  get kind(): OptimizerSpec['sparse'] {
+    return this.inner.kind;
+  }
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
+    const D = this.dim;
+    const { rows, values } = gradient;
+    for (let u = 0; u < rows.length; u++) {
+      const t = rows[u] * D;
+      for (let d = 0; d < D; d++) values[u * D + d] += this.weightDecay * table[t + d];
+    }
+    this.inner.apply(f, table, gradient, learningRate);
+  }
+  state(): Float32Array[] {
+    return this.inner.state();
+  }
+  setState(state: Float32Array[]): void {
+    this.inner.setState(state);
+  }
+  shareState(): Float32Array[] {
+    return this.inner.shareState();
+  }
+  adoptState(state: Float32Array[]): void {
+    this.inner.adoptState(state);
+  }
 }
 
 class SparseSgd implements SparseOptimizer {

@@ -439,9 +439,9 @@ export async function runGradientHelper(_parentPort: MessagePort, data: Gradient
       model.embeddings.tables[f] = t;
     });
     const variables = model.variables();
-    const denseOptimizer = createDenseOptimizer(job.optimizer.dense, variables);
+    const denseOptimizer = createDenseOptimizer(job.optimizer.dense, variables, job.optimizer.weightDecay ?? 0);
     denseOptimizer.setState(data.denseOptimizerState);
-    const sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, model.embeddings.tableSizes, model.embeddings.dim);
+    const sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, model.embeddings.tableSizes, model.embeddings.dim, job.optimizer.weightDecay ?? 0);
     sparseOptimizer.adoptState(shared.sparseState);
     half = new HalfStep(1, model, variables, denseOptimizer, sparseOptimizer, sparseRateFactor(job.optimizer), shared);
     port.postMessage({ type: 'ready', backend: info.detail } satisfies HelperStatus);

@@ -101,8 +101,8 @@ export class ModelTrainer {
     const options = { numDense: job.numDense };
     this.model = restored ? modelFromWeights(job.model, job.tableSizes, restored.weights, options) : createModel(job.model, job.tableSizes, job.train.seed, options);
     this.variables = this.model.variables();
-    this.denseOptimizer = createDenseOptimizer(job.optimizer.dense, this.variables);
-    this.sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, this.model.embeddings.tableSizes, this.model.embeddings.dim);
+    this.denseOptimizer = createDenseOptimizer(job.optimizer.dense, this.variables, job.optimizer.weightDecay ?? 0);
+    this.sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, this.model.embeddings.tableSizes, this.model.embeddings.dim, job.optimizer.weightDecay ?? 0);
     if (restored) {
       this.denseOptimizer.setState(restored.optimizers.dense);
       this.sparseOptimizer.setState(restored.optimizers.sparse);

@@ -40,6 +40,11 @@ describe('new-run form', () => {
     ]);
   });
 
+  it('checks the weight decay', () => {
+    expect(validateForm({ ...valid, optimizer: { ...valid.optimizer, weightDecay: 1e-4 } })).toEqual([]);
+    expect(validateForm({ ...valid, optimizer: { ...valid.optimizer, weightDecay: -1 } })).toEqual(['Weight decay: a number from 0 to 10.']);
+  });
+
   it('notices a model edited away from its preset', () => {
     expect(modelDiffersFromPreset({ ...FALLBACK_MODEL, preset: undefined }, FALLBACK_MODEL)).toBe(false);
     expect(modelDiffersFromPreset({ ...FALLBACK_MODEL, embeddingDim: 32 }, FALLBACK_MODEL)).toBe(true);

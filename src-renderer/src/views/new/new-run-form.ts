@@ -52,5 +52,8 @@ export function validateForm(input: StartRunInput): string[] {
     errors.push('Learning rate: a number above 0.');
   }
   if (!(Number.isInteger(optimizer.warmupSteps) && optimizer.warmupSteps >= 0)) errors.push('Warm-up steps: 0 or more.');
+  if (optimizer.weightDecay !== undefined && !(optimizer.weightDecay >= 0 && optimizer.weightDecay <= 10)) {
+    errors.push('Weight decay: a number from 0 to 10.');
+  }
   return errors;
 }
