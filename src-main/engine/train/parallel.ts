@@ -78,7 +78,6 @@ export interface GradientHelperData {
   /** Dense weights and dense optimizer state at the start (the helper's replica begins from them). */
   denseWeights: Float32Array[];
   denseOptimizerState: Float32Array[];
-  maxBatch: number;
   port: MessagePort;
 }
 
@@ -285,7 +284,6 @@ export class ParallelStepper {
       shared,
       denseWeights: variables.map((v) => (v.dataSync() as Float32Array).slice()),
       denseOptimizerState: trainer.denseOptimizer.state(),
-      maxBatch,
       port: port2,
     };
     const worker = new Worker(workerScript, { workerData: data, transferList: [port2] });
@@ -328,11 +326,15 @@ export class ParallelStepper {
       if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} (try a lower learning rate)`);
       return loss;
     } catch (e) {
-      // the replicas can no longer be trusted to agree: this stepper is done
-      this.broken = this.helperError() ?? (e instanceof Error ? e.message : String(e));
-      signal(control, Slot.Stop, 1);
-      throw new Error(this.broken);
+      this.abandon(e);
     }
+  }
+
+  /** After a failure the replicas can no longer be trusted to agree: this stepper is done. */
+  private abandon(e: unknown): never {
+    this.broken = this.helperError() ?? (e instanceof Error ? e.message : String(e));
+    signal(this.shared.control, Slot.Stop, 1);
+    throw new Error(this.broken);
   }
 
   /**
@@ -360,9 +362,7 @@ export class ParallelStepper {
           signal(control, Slot.MainPhase, 2 * seq + 2);
           waitFor(control, Slot.HelperPhase, 2 * seq + 2, 'the gradient helper');
         } catch (e) {
-          this.broken = this.helperError() ?? (e instanceof Error ? e.message : String(e));
-          signal(control, Slot.Stop, 1);
-          throw new Error(this.broken);
+          this.abandon(e);
         }
         predictions.set(this.shared.predictions.subarray(head, B), at + head);
       }
