@@ -9,7 +9,7 @@ import type { ModelSpec, RunSummary, StartRunInput } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from '../engine/worker/job-types';
 import { JobError, type JobHandle } from './jobs';
-import { ApiError, array, id as parseId, integer, object, onlyKeys, string } from './validate';
+import { ApiError, array, integer, object, onlyKeys, string } from './validate';
 import { defaultTrainingThreads } from '../engine/train/threads';
 import {
   parseIdInput,
@@ -127,7 +127,6 @@ export class RunManager {
           if (result.test) {
             this.ctx.store.appendMetricValues(id, 'test', result.test, { step: result.step, samples: result.samplesSeen, wallTime: result.wallTime });
           }
-          this.ctx.store.setRunProgress(id, 1);
           this.end(id, 'finished', null);
         } else {
           this.end(id, 'cancelled', null);
@@ -192,7 +191,7 @@ export class RunManager {
       case 'checkpoint': {
         this.flush(id, run);
         // The trainer keeps only the newest checkpoints on disk; drop the records of pruned ones.
-        for (const artifact of store.getRun(id).artifacts) {
+        for (const artifact of store.listArtifacts(id)) {
           if (artifact.kind === 'checkpoint' && !existsSync(store.artifactAbsolutePath(artifact.path))) store.removeArtifact(id, artifact.path);
         }
         store.addArtifact(id, { kind: 'checkpoint', path: event.path, bytes: event.bytes, step: event.step });
@@ -242,9 +241,7 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
     'runs.list': (input) => store.listRuns(parseRunQuery(input)),
     'runs.get': (input) => store.getRun(parseIdInput(input).id),
     'runs.metrics': (input) => {
-      const o = object(input);
-      onlyKeys(o, ['ids', 'names', 'maxPoints']);
-      const ids = array(o['ids'], 'ids', (v, f) => parseId(v, f), { min: 1, max: 1000 });
+      const { ids, o } = parseIdsInput(input, ['names', 'maxPoints']);
       const query: { ids: string[]; names?: string[]; maxPoints?: number } = { ids };
       if (o['names'] !== undefined) query.names = array(o['names'], 'names', (v, f) => string(v, f, { min: 1, max: 100 }), { max: 100 });
       query.maxPoints = o['maxPoints'] === undefined ? 1000 : integer(o['maxPoints'], 'maxPoints', 2, 100_000);

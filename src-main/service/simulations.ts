@@ -2,7 +2,6 @@
  * Closed-loop simulations: validated at the boundary by the engine's own validator, run in a worker,
  * each round stored as it completes so the UI can plot curves live, rerunnable to identical numbers.
  */
-import { simulationPolicyLabels } from '../store';
 import type { SimulationSpec } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
@@ -19,7 +18,7 @@ export class SimulationManager {
   start(spec: SimulationSpec): string {
     const store = this.ctx.store;
     const id = store.createSimulation(spec);
-    const payload: SimulationJobPayload = { simId: id, spec, labels: simulationPolicyLabels(spec) };
+    const payload: SimulationJobPayload = { spec };
     store.setSimulationStatus(id, 'running');
     this.ctx.emit({ type: 'sim-status', simId: id, status: 'running', error: null });
     const handle = this.ctx.jobs.start<unknown>({ kind: 'simulate', payload }, (raw) => {
@@ -55,7 +54,6 @@ export class SimulationManager {
 
   private end(id: string, status: 'finished' | 'failed' | 'cancelled', error: string | null): void {
     try {
-      if (status === 'finished') this.ctx.store.setSimulationProgress(id, 1);
       this.ctx.store.setSimulationStatus(id, status, error);
     } catch {
       // Deleted meanwhile.

@@ -78,7 +78,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       const o = object(input);
       onlyKeys(o, ['path', 'rows', 'seed']);
       const payload: GeneratePayload = {
-        path: resolve(filePath(o['path'], 'path')),
+        path: filePath(o['path'], 'path'),
         rows: integer(o['rows'], 'rows', 1, 100_000_000),
         seed: integer(o['seed'] ?? 1, 'seed', 0, 2 ** 31 - 1),
       };
@@ -132,7 +132,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
         runDir: trainedRunDir(ctx, runId),
         cacheDir: ctx.cacheDir,
         path: filePath(o['path'], 'path'),
-        outPath: resolve(filePath(o['outPath'], 'outPath')),
+        outPath: filePath(o['outPath'], 'outPath'),
       };
       return runJob<{ rows: number; outPath: string }>(ctx, 'predict', payload);
     },

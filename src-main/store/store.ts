@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
+  ArtifactInfo,
   DatasetDescription,
   MetricSeries,
   MetricValues,
@@ -35,6 +36,7 @@ import {
 } from './metrics';
 import { resolveArtifactPath, runFolder, toStoredArtifactPath } from './paths';
 import {
+  artifactsOf,
   deleteArtifactRecord,
   deleteRunRows,
   getRun,
@@ -94,6 +96,11 @@ export class ReadonlyStore {
   /** One run in full; throws NotFoundError. */
   getRun(id: string): StoredRunDetail {
     return getRun(this.db, id);
+  }
+
+  /** A run's artifact records only (what getRun lists, without the rest of the run). */
+  listArtifacts(id: string): ArtifactInfo[] {
+    return artifactsOf(this.db, id);
   }
 
   /** Series of several runs, optionally only some names, downsampled to maxPoints per series. */
@@ -166,10 +173,6 @@ export class ReadonlyStore {
 
   schemaVersion(): number {
     return readUserVersion(this.db);
-  }
-
-  get isOpen(): boolean {
-    return this.db.open;
   }
 
   close(): void {
@@ -258,10 +261,6 @@ export class WritableStore extends ReadonlyStore {
 
   setRunNotes(id: string, notes: string): void {
     setRunNotes(this.db, id, notes);
-  }
-
-  setRunTags(id: string, tags: readonly string[]): void {
-    setRunTags(this.db, id, tags);
   }
 
   /** rename / tags / notes in one transaction (the service's runs.update). */

@@ -141,11 +141,6 @@ export async function listBackends(): Promise<BackendAvailability[]> {
   return result;
 }
 
-/** The backend tfjs is using now. */
-export function currentBackend(): string {
-  return tf.getBackend();
-}
-
 /** False only where a hardware adapter is impossible: Linux without /dev/dri and /dev/nvidia0. */
 function mayHaveGpuDevice(): boolean {
   if (process.platform !== 'linux') return true;

@@ -157,7 +157,7 @@ export class CachePartWriter {
     const index = this.filled;
     this.labels[index] = row.label;
     preprocessor.apply(row, index, this.dense, this.categorical);
-    this.rawCategorical.set(row.categorical, index * NUM_CATEGORICAL);
+    if (this.onBlock) this.rawCategorical.set(row.categorical, index * NUM_CATEGORICAL);
     this.filled++;
     this.rows++;
     if (this.filled === this.blockRows) this.flush();

@@ -208,9 +208,14 @@ export function detectFirstLine(line: string): FirstLineInfo {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   const format: TextFormat = text.includes('\t') ? 'tsv' : text.includes(',') ? 'csv' : 'tsv';
   const fields = text.split(format === 'tsv' ? '\t' : ',');
-  const unquote = (field: string | undefined): string => (field ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
-  const hasHeader = LABEL_NAMES.includes(unquote(fields[0])) || unquote(fields[0]) === 'i1' || unquote(fields[1]) === 'i1';
+  const first = headerName(fields[0]);
+  const hasHeader = LABEL_NAMES.includes(first) || first === 'i1' || headerName(fields[1]) === 'i1';
   return { format, hasHeader, header: hasHeader ? fields.map((f) => f.trim()) : [...FIELD_NAMES] };
+}
+
+/** A header field as compared: trimmed, unquoted, lower case. */
+function headerName(field: string | undefined): string {
+  return (field ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
 }
 
 /**
@@ -223,7 +228,7 @@ export function checkHeader(header: readonly string[], hasLabel = true): RowProb
     return { field: 'row', message: `header has ${header.length} fields; expected ${names.length}: ${hasLabel ? 'label, ' : ''}I1..I13, C1..C26` };
   }
   for (let i = 0; i < names.length; i++) {
-    const name = header[i].trim().replace(/^"|"$/g, '').toLowerCase();
+    const name = headerName(header[i]);
     const expected = names[i].toLowerCase();
     if (name !== expected && !(hasLabel && i === 0 && LABEL_NAMES.includes(name))) {
       return { field: names[i], message: `header field ${i + 1} is "${header[i]}"; expected "${names[i]}"` };

@@ -47,7 +47,7 @@ export interface PrepareOptions {
   signal?: AbortSignal;
 }
 
-/** Either source kind; both implement BatchSource, and describeBatchSource() turns them into plain data for a worker. */
+/** Either source kind; both implement BatchSource. */
 export type PreparedSource = InMemoryBatchSource | CachedBatchSource;
 
 export interface PreparedDataset {
@@ -110,8 +110,6 @@ export async function prepareDataset(spec: DatasetSpec, options: PrepareOptions)
       prepared = await prepareSynthetic(spec.rows, spec.seed, resolved);
       break;
     case 'file':
-      prepared = await prepareFiles(spec, options.cacheDir, resolved);
-      break;
     case 'files':
       prepared = await prepareFiles(spec, options.cacheDir, resolved);
       break;
@@ -148,10 +146,12 @@ export async function generateSyntheticSplit(
   const report = progress.onProgress ?? (() => undefined);
   let preprocessor: Preprocessor;
   const passes = config.categorical === 'vocab' ? 2 : 1;
+  // output of generateSyntheticRow, overwritten on every call: one array for every row of both passes
+  const valueIds = new Int32Array(NUM_CATEGORICAL);
   if (config.categorical === 'vocab') {
     const counter = new VocabularyCounter();
     for (let i = 0; i < rows; i++) {
-      generateSyntheticRow(world, seed, i, row);
+      generateSyntheticRow(world, seed, i, row, valueIds);
       counter.add(row);
       if ((i & 0xffff) === 0xffff) {
         report((i / rows) / passes, `counting synthetic values: ${i + 1} rows`);
@@ -171,7 +171,6 @@ export async function generateSyntheticSplit(
     trueProbability: new Float32Array(rows),
   };
   const stats = new FeatureStats(preprocessor.tableSizes, (feature, raw) => plantedGroup(world, feature, raw));
-  const valueIds = new Int32Array(NUM_CATEGORICAL);
   // stats are recorded block by block (feature-major, cache friendly), from the raw values kept here
   const blockRows = 0x10000;
   const rawBlock = new Float64Array(blockRows * NUM_CATEGORICAL);
@@ -382,8 +381,11 @@ async function buildCacheEntry(
 
   const builder = new CacheEntryBuilder(cacheDir, key);
   try {
-    const stats = new FeatureStats(preprocessor.tableSizes);
-    const recordBlock = (labels: Uint8Array, categorical: Int32Array, raw: Float64Array, n: number): void => stats.recordBlock(labels, categorical, raw, n);
+    // feature stats describe a training set; a scoring file (fixed preprocessor) never reads them
+    const stats = fixedPreprocessor ? null : new FeatureStats(preprocessor.tableSizes);
+    const recordBlock = stats
+      ? (labels: Uint8Array, categorical: Int32Array, raw: Float64Array, n: number): void => stats.recordBlock(labels, categorical, raw, n)
+      : null;
     const writers = new Map<string, CachePartWriter>(plan.parts.map((name) => [name, builder.openPart(name, recordBlock)]));
     const files: CachedFileReport[] = [];
     try {
@@ -415,7 +417,7 @@ async function buildCacheEntry(
     } finally {
       for (const writer of writers.values()) writer.close();
     }
-    stats.writeFile(resolve(builder.dir, 'stats.bin'));
+    stats?.writeFile(resolve(builder.dir, 'stats.bin'));
     if (preprocessor.vocabulary && !fixedPreprocessor) builder.writeVocabulary(preprocessor.vocabulary);
     const header: CacheHeader = {
       version: CACHE_FORMAT_VERSION,

@@ -238,22 +238,3 @@ export class CachedBatchSource implements BatchSource {
     return readCachedRows(this.entryDir, this.part, this.rangeStart + start, count);
   }
 }
-
-/**
- * A plain, structured-clone-able description of a batch source, to rebuild it in a worker thread
- * (the in-memory split's typed arrays are copied or transferred; the cached one is just paths).
- */
-export type BatchSourceDescriptor =
-  | { kind: 'memory'; split: PreparedSplit }
-  | { kind: 'cached'; entryDir: string; part: string; rangeStart: number; rangeEnd: number; chunkRows: number };
-
-export function describeBatchSource(source: InMemoryBatchSource | CachedBatchSource): BatchSourceDescriptor {
-  if (source instanceof InMemoryBatchSource) return { kind: 'memory', split: source.split };
-  return { kind: 'cached', entryDir: source.entryDir, part: source.part, rangeStart: source.rangeStart, rangeEnd: source.rangeEnd, chunkRows: source.chunkRows };
-}
-
-export function batchSourceFromDescriptor(descriptor: BatchSourceDescriptor): InMemoryBatchSource | CachedBatchSource {
-  return descriptor.kind === 'memory'
-    ? new InMemoryBatchSource(descriptor.split)
-    : new CachedBatchSource(descriptor.entryDir, descriptor.part, descriptor.rangeStart, descriptor.rangeEnd, descriptor.chunkRows);
-}

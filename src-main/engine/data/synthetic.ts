@@ -15,7 +15,7 @@ import type { Writable } from 'node:stream';
 import { exactAuc } from './auc';
 import { MISSING_CATEGORY, createRawRow } from './parse';
 import type { RawRow } from './parse';
-import { categoryHex } from './preprocess';
+import { categoryHex, denseValue } from './preprocess';
 import { Random, combineSeeds, mix32 } from './random';
 import { days7Ranges } from './split';
 import { CATEGORICAL_NAMES, DENSE_NAMES, NUM_CATEGORICAL, NUM_DENSE } from './types';
@@ -214,7 +214,7 @@ export function generateSyntheticRow(world: SyntheticWorld, seed: number, index:
     }
     // the effect uses what preprocessing shows the model: log(max(x,0)+1), missing -> 0
     const raw = out.dense[i];
-    const shown = raw > 0 ? Math.log(raw + 1) : 0;
+    const shown = denseValue(raw);
     const standardised = (shown - DENSE_MU[i]) / DENSE_SIGMA[i];
     logit += DENSE_WEIGHT[i] * standardised;
     if (i === DENSE_CATEGORICAL_PAIR.dense) pairZ = standardised;

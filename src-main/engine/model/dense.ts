@@ -11,6 +11,7 @@
  * backward of flagged matMuls plus a column sum, all on the device (no reads to the host).
  */
 import * as tf from '@tensorflow/tfjs';
+import { mlpParamCount } from './architecture';
 import type { Rng } from './rng';
 
 export type DenseActivation = 'relu' | 'linear';
@@ -296,9 +297,7 @@ export class Mlp {
   }
 
   get paramCount(): number {
-    let n = 0;
-    for (let l = 0; l + 1 < this.sizes.length; l++) n += this.sizes[l] * this.sizes[l + 1] + this.sizes[l + 1];
-    return n;
+    return mlpParamCount(this.sizes);
   }
 
   dispose(): void {

@@ -125,11 +125,11 @@ describe('Dlrm gradients and init', () => {
   });
 
   // the trainer's path on wasm/cpu: the explicit backward must give the tape's numbers
-  for (const [interaction, D] of [['dot', 16], ['dot-self', 16], ['cat', 4], ['dot', 3]] as const) {
-    it(`explicit host backward equals the taped gradients (${interaction}, D = ${D}, scaled loss)`, () => {
+  // B = 300 takes the row layout (above COLUMN_LAYOUT_MAX_BATCH), the others the column layout
+  for (const [interaction, D, B] of [['dot', 16, 6], ['dot-self', 16, 6], ['cat', 4, 6], ['dot', 3, 6], ['dot', 16, 300]] as const) {
+    it(`explicit host backward equals the taped gradients (${interaction}, D = ${D}, B = ${B}, scaled loss)`, () => {
       const I = 5;
       const F = 3;
-      const B = 6;
       const arch = architectureOf(
         { kind: 'dlrm', embeddingDim: D, bottomMlp: `${I}-8-${D}`, topMlp: '7-1', interaction, hashSize: 10 },
         { numDense: I, numFeatures: F },

@@ -22,6 +22,7 @@ import type { Batch, JaggedIndices } from '../data/types';
 import { PairDotAccumulator, type CtrModel, type InteractionStrengths, type ModelWeights } from './ctr-model';
 import { Mlp, usesDeviceOps } from './dense';
 import { EmbeddingBagCollection } from './embedding';
+import { stackVectors } from './interaction';
 import { Rng } from './rng';
 import { tidyValues } from './tidy-values';
 
@@ -251,16 +252,8 @@ export class FactorizationMachine implements CtrModel {
   /** [B, V, D + 1]: the dense projection, then the F pooled rows (column 0 linear, 1..D factors). */
   fieldVectors(batch: Batch): Float32Array {
     const B = batch.size;
-    const W = this.width;
-    const V = this.numFeatures + 1;
     const lead = tidyValues(() => this.projection.apply(tf.tensor2d(batch.dense, [B, this.numDense])));
-    const pooled = this.pool(batch);
-    const out = new Float32Array(B * V * W);
-    for (let b = 0; b < B; b++) {
-      out.set(lead.subarray(b * W, (b + 1) * W), b * V * W);
-      out.set(pooled.subarray(b * (V - 1) * W, (b + 1) * (V - 1) * W), (b * V + 1) * W);
-    }
-    return out;
+    return stackVectors(lead, this.pool(batch), B, this.numFeatures, this.width);
   }
 
   /**

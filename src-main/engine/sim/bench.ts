@@ -1,7 +1,7 @@
 /**
  * Speed benchmark of the simulation at the size the issue asks for: 1,000 users x 2,000 items x
  * 100 rounds, retraining every 10 rounds, engagement-greedy on matrix factorisation.
- * Run: SIM_BENCH=1 npx vitest run src-main/engine/sim/bench.test.ts (skipped otherwise).
+ * Run: `npm run bench:sim` (bench.run.ts) or `node out/main/cli.js bench simulation`.
  */
 import type { PolicySpec, SimulationSpec } from '../../service/contract';
 import { runSimulation, type SimulationRunOptions } from './simulate';

@@ -11,6 +11,7 @@ import type { ImpressionLog } from './log';
 import type { ClickModelTrainer, Scorer } from './model';
 import type { Random } from './random';
 import { selectTopK } from './select';
+import { DEFAULT_EPSILON, DEFAULT_LAMBDA } from './spec';
 import { WORLD_CONSTANTS, type World } from './world';
 
 /** What a policy may look at in a round. Only the oracle reads the world's hidden state. */
@@ -550,10 +551,10 @@ export function createPolicy(policy: PolicySpec, options: PolicyFactoryOptions):
       if (options.dlrmTrainer === undefined) throw new Error('policy greedy-dlrm needs a DLRM trainer (opts.dlrmTrainer)');
       return new GreedyPolicy('greedy-dlrm', options.dlrmTrainer, capacity, U, K);
     case 'epsilon-greedy':
-      return new EpsilonGreedyPolicy(policy.epsilon ?? 0.1, options.makeMatrixFactorization(), capacity, U, K);
+      return new EpsilonGreedyPolicy(policy.epsilon ?? DEFAULT_EPSILON, options.makeMatrixFactorization(), capacity, U, K);
     case 'mmr':
-      return new MmrPolicy(policy.lambda ?? 0.5, options.makeMatrixFactorization(), capacity, U, K);
+      return new MmrPolicy(policy.lambda ?? DEFAULT_LAMBDA, options.makeMatrixFactorization(), capacity, U, K);
     case 'calibrated':
-      return new CalibratedPolicy(policy.lambda ?? 0.5, options.makeMatrixFactorization(), capacity, U, K, spec.topics);
+      return new CalibratedPolicy(policy.lambda ?? DEFAULT_LAMBDA, options.makeMatrixFactorization(), capacity, U, K, spec.topics);
   }
 }

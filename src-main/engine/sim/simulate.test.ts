@@ -214,6 +214,13 @@ describe('runSimulation', () => {
     expect(result.references).toEqual([]);
   });
 
+  it('a sweep reads each point from its own policy, even with repeated values', async () => {
+    const result = await sweep({ ...tiny, rounds: 4 }, { parameter: 'lambda', values: [0.5, 0.5], references: ['mmr'] });
+    const labels = [...result.points, ...result.references].map((point) => point.label);
+    expect(new Set(labels).size).toBe(3);
+    for (const label of labels) expect(result.result.metrics[label]).toHaveLength(4);
+  });
+
   it('validates the spec at the boundary', async () => {
     await expect(runSimulation({ ...tiny, drift: 2 })).rejects.toThrow(/drift/);
   });

@@ -332,9 +332,11 @@ export async function sweep(base: SimulationSpec, options: SweepOptions): Promis
       diversity: meanOverLastRounds(series, diversityMetric, lastRounds),
     };
   };
+  // the validated policies carry the labels the results are keyed by (duplicates made unique there)
+  const ran = result.spec.policies;
   return {
-    points: swept.map((policy, index) => point(policy, options.values[index]!)),
-    references: references.map((policy) => point(policy, null)),
+    points: swept.map((_, index) => point(ran[index]!, options.values[index]!)),
+    references: references.map((_, index) => point(ran[swept.length + index]!, null)),
     lastRounds,
     result,
   };

@@ -14,7 +14,7 @@ import { initBackend, type BackendInfo } from '../backend';
 import { prepareDataset, writeSyntheticTsv } from '../data';
 import { presetModel } from '../model/presets';
 import { runTraining, type TrainData } from './run-training';
-import type { OptimizerSpecWithSparseRate, TrainJob } from './trainer';
+import type { TrainJob } from './trainer';
 
 /** The rivals a comparison runs when none are named: preset names. */
 export const DEFAULT_COMPARISON_MODELS = ['lr', 'mf', 'fm', 'dcn', 'criteo-kaggle'] as const;
@@ -25,7 +25,7 @@ export const DEFAULT_COMPARISON_MODELS = ['lr', 'mf', 'fm', 'dcn', 'criteo-kaggl
  * layers of LR / FM / DCN over raw log-scaled dense features oscillate, Adagrad below ~0.1 leaves
  * hashed rows seen a few times near their init).
  */
-export const DEFAULT_COMPARISON_OPTIMIZER: OptimizerSpecWithSparseRate = {
+export const DEFAULT_COMPARISON_OPTIMIZER: OptimizerSpec = {
   dense: 'adam',
   sparse: 'rowwise-adagrad',
   learningRate: 0.005,

@@ -63,8 +63,6 @@ interface SharedBuffers {
   tables: Float32Array[];
   /** The sparse optimizer's state (row-wise accumulators), shared too. */
   sparseState: Float32Array[];
-  /** Milliseconds of the last step: gradients of side 0 and 1, then updates of side 0 and 1, [4]. */
-  timings: Float64Array;
   /** The helper's click probabilities of an evaluation batch, at their row positions, [maxEvalBatch]. */
   predictions: Float32Array;
 }
@@ -96,7 +94,7 @@ type StepOrder =
   | { kind: 'predict'; seq: number; batch: Batch; head: number };
 
 /** The helper's first (and, on failure, last) message. */
-type HelperStatus = { type: 'ready'; backend: string } | { type: 'error'; error: string };
+type HelperStatus = { type: 'ready' } | { type: 'error'; error: string };
 
 /** Waits until control[slot] >= target. @throws after WAIT_LIMIT_MS or when the other side failed or stopped. */
 function waitFor(control: Int32Array, slot: Slot, target: number, who: string): void {
@@ -156,7 +154,6 @@ class HalfStep {
    * [0, head), side 1 [head, B)) into shared memory.
    */
   computeGradients(batch: Batch, head: number): void {
-    const started = performance.now();
     const B = batch.size;
     const [start, end] = this.side === 0 ? [0, head] : [head, B];
     const rows = end - start;
@@ -178,7 +175,6 @@ class HalfStep {
         return r.denseGradients;
       });
     }
-    this.shared.timings[this.side] = performance.now() - started;
   }
 
   /**
@@ -189,7 +185,6 @@ class HalfStep {
    * when it is not finite).
    */
   applyUpdates(batch: Batch, learningRate: number, released: () => void): number {
-    const started = performance.now();
     const { gradients, pooledGradient, losses, tables } = this.shared;
     const loss = losses[0] + losses[1];
     const own = this.own;
@@ -220,7 +215,6 @@ class HalfStep {
     } finally {
       tf.dispose(own);
       tf.dispose(summed);
-      this.shared.timings[2 + this.side] = performance.now() - started;
     }
   }
 
@@ -239,8 +233,6 @@ class HalfStep {
 export class ParallelStepper {
   private seq = 0;
   private broken: string | null = null;
-  /** Diagnostics: the helper's backend. */
-  helperBackend = '';
 
   private constructor(
     private readonly model: CtrModel,
@@ -273,7 +265,6 @@ export class ParallelStepper {
       losses: new Float64Array(new SharedArrayBuffer(2 * 8)),
       tables: model.embeddings.shareTables(),
       sparseState: trainer.sparseOptimizer.shareState(),
-      timings: new Float64Array(new SharedArrayBuffer(4 * 8)),
       predictions: new Float32Array(new SharedArrayBuffer(maxEvalBatch * 4)),
     };
     const { port1, port2 } = new MessageChannel();
@@ -298,7 +289,6 @@ export class ParallelStepper {
       await stepper.dispose();
       throw new Error(`gradient helper did not start: ${status.error}`);
     }
-    stepper.helperBackend = status.backend;
     return stepper;
   }
 
@@ -401,12 +391,6 @@ export class ParallelStepper {
     return true;
   }
 
-  /** Milliseconds of the last step's parts on each side (diagnostics for benchmarks). */
-  lastStepTimings(): { gradients: [number, number]; updates: [number, number] } {
-    const t = this.shared.timings;
-    return { gradients: [t[0], t[1]], updates: [t[2], t[3]] };
-  }
-
   private helperError(): string | null {
     if (!Atomics.load(this.shared.control, Slot.Failed)) return null;
     const m = receiveMessageOnPort(this.port)?.message as HelperStatus | undefined;
@@ -432,7 +416,7 @@ export async function runGradientHelper(_parentPort: MessagePort, data: Gradient
   const control = shared.control;
   let half: HalfStep;
   try {
-    const info = await initBackend(data.backend);
+    await initBackend(data.backend);
     const model = modelFromWeights(job.model, job.tableSizes, { tables: shared.tables, dense: data.denseWeights }, { numDense: job.numDense });
     // the replica pools from and updates the shared tables themselves
     shared.tables.forEach((t, f) => {
@@ -444,7 +428,7 @@ export async function runGradientHelper(_parentPort: MessagePort, data: Gradient
     const sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, model.embeddings.tableSizes, model.embeddings.dim, job.optimizer.weightDecay ?? 0);
     sparseOptimizer.adoptState(shared.sparseState);
     half = new HalfStep(1, model, variables, denseOptimizer, sparseOptimizer, sparseRateFactor(job.optimizer), shared);
-    port.postMessage({ type: 'ready', backend: info.detail } satisfies HelperStatus);
+    port.postMessage({ type: 'ready' } satisfies HelperStatus);
   } catch (e) {
     port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) } satisfies HelperStatus);
     return;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelKind, ModelSpec } from '../../service/contract';
+import type { ModelKind, ModelSpec, OptimizerSpec } from '../../service/contract';
 import { initBackend, type BackendInfo } from '../backend';
 import { DeepCrossNetwork } from '../model/dcn';
 import { FactorizationMachine } from '../model/fm';
@@ -21,7 +21,7 @@ import { auc } from './metrics';
 import { loadModel, predictBatches, saveModel } from './model-file';
 import { runTraining, type TrainEvent } from './run-training';
 import { plantedInteractionSplit, plantedSplit, randomBatch } from './testing';
-import { ModelTrainer, type OptimizerSpecWithSparseRate, type TrainJob } from './trainer';
+import { ModelTrainer, type TrainJob } from './trainer';
 
 let cpu: BackendInfo;
 let tmp: string;
@@ -109,7 +109,7 @@ describe('the sparse learning rate', () => {
   it('scales the table updates only', () => {
     const job = jobOf(rivals.lr);
     const batch = randomBatch(new Rng(1), { batchSize: 8, numDense: 13, tableSizes });
-    const tableStep = (optimizer: OptimizerSpecWithSparseRate) => {
+    const tableStep = (optimizer: OptimizerSpec) => {
       const trainer = new ModelTrainer({ ...job, optimizer: { ...optimizer, dense: 'sgd', sparse: 'sgd' } });
       const before = trainer.model.weights();
       trainer.step(batch, optimizer.learningRate);
@@ -144,7 +144,7 @@ describe('comparison on planted pairwise interactions', () => {
       { name: 'dcn', spec: { ...rivals.dcn, topMlp: '16', hashSize: 20 } },
       { name: 'dlrm', spec: { kind: 'dlrm', embeddingDim: 4, bottomMlp: '13-8-4', topMlp: '8-1', interaction: 'dot', hashSize: 20 } },
     ];
-    const optimizer: OptimizerSpecWithSparseRate = { dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, sparseLearningRate: 0.2, warmupSteps: 0, decay: 'none' };
+    const optimizer: OptimizerSpec = { dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, sparseLearningRate: 0.2, warmupSteps: 0, decay: 'none' };
     const rows = await compareModels(
       models,
       { train: splitBatchSource(plantedInteractionSplit(6000, fields, 1, options)), test: splitBatchSource(test) },

@@ -126,10 +126,11 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const deviceReads = needsAsyncReads();
     // the second thread helps host backends only (wasm runs on one thread; device and tfjs-node
     // backends have their own parallelism)
+    const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     let threadNote = '';
     if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
       try {
-        stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, opts.evalBatchSize ?? Math.max(batchSize, 4096));
+        stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, evalBatchSize);
         threadNote = '; each step split over 2 threads (data-parallel)';
       } catch (e) {
         // a second thread is an optimisation: without it the run trains on one, and says why
@@ -141,7 +142,6 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const detail = `${backend.detail}${threadNote}`;
     opts.onEvent({ type: 'started', backend: backend.name, detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
 
-    const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     const progressInterval = opts.progressIntervalMs ?? 500;
     const keep = opts.keepCheckpoints ?? 2;
     const startSeconds = position.trainSeconds;

@@ -30,16 +30,13 @@ export interface TrainJob {
 }
 
 /**
- * OptimizerSpec plus a learning rate of its own for the embedding tables, which the contract does not
- * carry yet. Models with few dense weights in front of unnormalised dense features (logistic
- * regression, FM, DCN) need a small Adam rate for those weights and a large row-wise Adagrad rate for
- * the tables; one rate cannot serve both. Read when present; the schedule scales both rates alike.
+ * Learning rate of the tables relative to the dense one (1 unless sparseLearningRate is given).
+ * Models with few dense weights in front of unnormalised dense features (logistic regression, FM,
+ * DCN) need a small Adam rate for those weights and a large row-wise Adagrad rate for the tables;
+ * the schedule scales both rates alike.
  */
-export type OptimizerSpecWithSparseRate = OptimizerSpec & { sparseLearningRate?: number };
-
-/** Learning rate of the tables relative to the dense one (1 unless sparseLearningRate is given). */
 export function sparseRateFactor(optimizer: OptimizerSpec): number {
-  const sparse = (optimizer as OptimizerSpecWithSparseRate).sparseLearningRate;
+  const sparse = optimizer.sparseLearningRate;
   if (sparse === undefined) return 1;
   if (!(sparse > 0) || !Number.isFinite(sparse)) throw new Error(`sparse learning rate must be a positive number, got ${sparse}`);
   return sparse / optimizer.learningRate;

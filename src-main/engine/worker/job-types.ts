@@ -47,10 +47,7 @@ export interface TrainJobResult {
 }
 
 export interface SimulationJobPayload {
-  simId: string;
   spec: SimulationSpec;
-  /** Labels of the policies, in spec order (the store keys rounds by them). */
-  labels: string[];
 }
 
 export type SimulationJobEvent = {

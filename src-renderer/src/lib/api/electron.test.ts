@@ -44,7 +44,7 @@ describe('electron client', () => {
     const sent = (bridge.call as ReturnType<typeof vi.fn>).mock.calls[0][1] as Record<string, unknown>;
     expect(sent).toEqual({ id: 'r1', name: 'new name' });
     expect('notes' in sent).toBe(false);
-    expect(sent).not.toBe(input);
+    expect(sent).not.toBe(proxy);
   });
 
   it('rejects with the user-facing message, without the IPC prefix', async () => {

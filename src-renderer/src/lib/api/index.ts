@@ -1,7 +1,7 @@
 /**
  * Choosing the transport once at start-up, and handing the client to components through context.
  */
-import { getContext, setContext } from 'svelte';
+import { getContext } from 'svelte';
 import type { StudioClient } from '../../../../src-main/service/contract';
 import { createElectronConnection } from './electron';
 import type { StudioConnection } from './transport';
@@ -18,10 +18,6 @@ export function createStudioConnection(): StudioConnection {
 }
 
 const CONNECTION_KEY = Symbol('studio-connection');
-
-export function setStudioConnection(connection: StudioConnection): void {
-  setContext(CONNECTION_KEY, connection);
-}
 
 /** The initial context of the root component (svelte's `mount(App, { context })`). */
 export function connectionContext(connection: StudioConnection): Map<unknown, unknown> {
