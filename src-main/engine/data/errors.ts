@@ -30,3 +30,33 @@ export class DatasetCancelledError extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DatasetCancelledError();
 }
+
+/**
+ * A file-system failure as a sentence naming the path, without the system's raw text
+ * ("ENOENT: no such file or directory, open ..."): missing, a folder, no permission, ...
+ */
+export function fileProblem(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return `no file at ${path}`;
+    case 'ENOTDIR':
+      return `${path}: a part of this path is a file, not a folder`;
+    case 'EISDIR':
+      return `${path} is a folder, not a file`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to read ${path}`;
+    case 'ENAMETOOLONG':
+      return `${path}: the path is too long`;
+    case 'ELOOP':
+      return `${path}: too many symbolic links`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `cannot open ${path}: too many open files`;
+    case 'EIO':
+      return `cannot read ${path}: an input/output error from the disk`;
+    default:
+      return `cannot read ${path}${typeof code === 'string' ? ` (${code})` : ''}`;
+  }
+}

@@ -35,7 +35,10 @@ export function createRawRow(): RawRow {
 /** Why a row was rejected. */
 export interface RowProblem {
   field: string;
+  /** For the row's report: may quote the field's value (at most 24 bytes, non-printable ones escaped). */
   message: string;
+  /** The same without any of the file's content, for error messages. */
+  reason: string;
 }
 
 const TAB = 9;
@@ -55,11 +58,17 @@ for (let c = 0; c < 6; c++) {
   HEX_VALUE[65 + c] = 10 + c;
 }
 
-/** Text of bytes [start, end) for messages (latin1, at most 24 characters). */
+/**
+ * Text of bytes [start, end) for messages: at most 24 bytes, printable ASCII as is, every other
+ * byte (NUL, controls, non-ASCII) as \xNN, so a report is one printable line whatever the file holds.
+ */
 export function bytesToText(bytes: Uint8Array, start: number, end: number): string {
   const stop = Math.min(end, start + 24);
   let text = '';
-  for (let i = start; i < stop; i++) text += String.fromCharCode(bytes[i]);
+  for (let i = start; i < stop; i++) {
+    const c = bytes[i]!;
+    text += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
   return end > stop ? `${text}...` : text;
 }
 
@@ -176,15 +185,16 @@ export class CriteoLineParser {
   }
 
   private fail(field: string, message: string): false {
-    this.problem = { field, message };
+    this.problem = { field, message, reason: message };
     return false;
   }
 
   private failAt(field: number, bytes: Uint8Array, pos: number, end: number, what: string): false {
     let fieldEnd = pos;
     while (fieldEnd < end && bytes[fieldEnd] !== this.separator) fieldEnd++;
-    const name = FIELD_NAMES[field];
-    return this.fail(name, `${name} value "${bytesToText(bytes, pos, fieldEnd)}" ${what}`);
+    const name = FIELD_NAMES[field]!;
+    this.problem = { field: name, message: `${name} value "${bytesToText(bytes, pos, fieldEnd)}" ${what}`, reason: `${name} ${what}` };
+    return false;
   }
 }
 
@@ -225,13 +235,14 @@ function headerName(field: string | undefined): string {
 export function checkHeader(header: readonly string[], hasLabel = true): RowProblem | null {
   const names = hasLabel ? FIELD_NAMES : FIELD_NAMES.slice(1);
   if (header.length !== names.length) {
-    return { field: 'row', message: `header has ${header.length} fields; expected ${names.length}: ${hasLabel ? 'label, ' : ''}I1..I13, C1..C26` };
+    const message = `header has ${header.length} fields; expected ${names.length}: ${hasLabel ? 'label, ' : ''}I1..I13, C1..C26`;
+    return { field: 'row', message, reason: message };
   }
   for (let i = 0; i < names.length; i++) {
     const name = headerName(header[i]);
     const expected = names[i].toLowerCase();
     if (name !== expected && !(hasLabel && i === 0 && LABEL_NAMES.includes(name))) {
-      return { field: names[i], message: `header field ${i + 1} is "${header[i]}"; expected "${names[i]}"` };
+      return { field: names[i]!, message: `header field ${i + 1} should be "${names[i]}"`, reason: `header field ${i + 1} should be "${names[i]}"` };
     }
   }
   return null;

@@ -148,14 +148,15 @@ describe('edge cases', () => {
       [...full, 'extra'].join('\t'), // 5 41 fields
       [...full.slice(0, 14), '123456789', ...full.slice(15)].join('\t'), // 6 C1 too long
       [...full.slice(0, 2), '1.5', ...full.slice(3)].join('\t'), // 7 I2 fraction
-      '', // 8 empty line
+      '', // 8 empty line: skipped and counted apart, not a bad row
       full.join('\t'), // 9 fine
     ];
     writeFileSync(path, lines.join('\n') + '\n');
     const { rows, summary } = await collect(path);
     expect(summary.rows).toBe(2);
     expect(rows.lines).toEqual([1, 9]);
-    expect(summary.badRows).toBe(7);
+    expect(summary.badRows).toBe(6);
+    expect(summary.blankLines).toBe(1);
     expect(summary.reports.map((r) => [r.line, r.field])).toEqual([
       [2, 'label'],
       [3, 'I7'],
@@ -163,7 +164,6 @@ describe('edge cases', () => {
       [5, 'row'],
       [6, 'C1'],
       [7, 'I2'],
-      [8, 'row'],
     ]);
     expect(summary.reports[1].message).toContain('"x7"');
     expect(summary.reports[0].file).toBe(path);

@@ -8,8 +8,8 @@ import { pipeline, Transform } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { TextDecoder } from 'node:util';
-import { DatasetError, throwIfAborted } from './errors';
+import { DatasetError, fileProblem, throwIfAborted } from './errors';
+import { TextSniffer, binaryVerdict } from './text-check';
 import { CriteoLineParser, FIELD_NAMES, checkHeader, detectFirstLine } from './parse';
 import type { RawRow, TextFormat } from './parse';
 import type { BadRowReport } from './types';
@@ -18,7 +18,9 @@ const NEWLINE = 10;
 const READ_CHUNK_BYTES = 1 << 20;
 /** A "line" longer than this is not Criteo data (binary garbage or a missing newline convention). */
 const MAX_LINE_BYTES = 1 << 20;
-const BINARY_CHECK_BYTES = 1024;
+const CARRIAGE_RETURN = 13;
+/** The UTF-8 byte-order mark some editors and exports put first; skipped. */
+const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf] as const;
 
 export interface ReadProgress {
   /** Bytes of the file read so far (compressed bytes for .gz). */
@@ -69,8 +71,10 @@ export interface ReadSummary {
   badRows: number;
   /** The first maxReports bad rows. */
   reports: BadRowReport[];
-  /** Data lines read (valid + bad), without the header. */
+  /** Data lines read (valid + bad), without the header and blank lines. */
   lines: number;
+  /** Empty lines (or a lone carriage return), skipped and counted apart from bad rows. */
+  blankLines: number;
   /** True when reading stopped at maxLines before the end of the file. */
   stoppedEarly: boolean;
   /** Hex sha256 of the file's bytes (as stored, compressed for .gz); null when reading stopped early. */
@@ -99,11 +103,12 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
   let totalBytes: number;
   try {
     const stat = statSync(path);
-    if (!stat.isFile()) throw new DatasetError(`${path} is not a file`, { file: path });
+    if (stat.isDirectory()) throw new DatasetError(`${path} is a folder, not a file`, { file: path });
+    if (!stat.isFile()) throw new DatasetError(`${path} is not a regular file`, { file: path });
     totalBytes = stat.size;
   } catch (error) {
     if (error instanceof DatasetError) throw error;
-    throw new DatasetError(`cannot read ${path}: ${(error as Error).message}`, { file: path }, { cause: error });
+    throw new DatasetError(fileProblem(path, error), { file: path }, { cause: error });
   }
   if (totalBytes === 0) throw new DatasetError(`${path} is empty (0 bytes)`, { file: path });
   const gzip = isGzipFile(path);
@@ -131,10 +136,19 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
   let line = 0;
   let rows = 0;
   let badRows = 0;
+  let blankLines = 0;
+  /** The first bad row's problem without file contents, for the too-many-bad-rows error. */
+  let firstReason: string | null = null;
   let stoppedEarly = false;
   const reports: BadRowReport[] = [];
   let decodedBytes = 0;
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const sniffer = new TextSniffer();
+  const checkSample = (): void => {
+    const verdict = binaryVerdict(sniffer.finish());
+    if (verdict !== null) {
+      throw new DatasetError(`${path} looks binary (${verdict}); expected Criteo text (TSV or CSV, optionally gzip)`, { file: path });
+    }
+  };
   let lastProgress = started;
 
   const reportProgress = (): void => {
@@ -146,7 +160,7 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
     if (seen === 0 || (!atEnd && seen < minLinesForBadShare)) return;
     if (badRows / seen > maxBadShare) {
       const first = reports[0];
-      const example = first ? ` First: line ${first.line}, ${first.field}: ${first.message}.` : '';
+      const example = first ? ` First: line ${first.line}, ${first.field}: ${firstReason ?? 'malformed'}.` : '';
       throw new DatasetError(
         `${path}: ${badRows} of ${seen} rows are malformed (${((100 * badRows) / seen).toFixed(1)}%), more than the allowed ${(100 * maxBadShare).toFixed(1)}%.${example}`,
         { file: path, line: first?.line ?? null, field: first?.field ?? null },
@@ -157,6 +171,10 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
   /** Handles line bytes [start, end). Returns false to stop reading. */
   const handleLine = (bytes: Buffer, start: number, end: number): boolean => {
     line++;
+    if (end === start || (end === start + 1 && bytes[start] === CARRIAGE_RETURN)) {
+      blankLines++;
+      return true;
+    }
     if (state.parser === null) {
       const first = detectFirstLine(bytes.toString('utf8', start, end));
       const header = first.hasHeader ? first.header : options.hasLabel === false ? FIELD_NAMES.slice(1) : first.header;
@@ -164,12 +182,12 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
       state.parser = new CriteoLineParser(first.format, options.hasLabel ?? true);
       if (first.hasHeader) {
         const problem = checkHeader(first.header, options.hasLabel ?? true);
-        if (problem) throw new DatasetError(`${path}, line 1: ${problem.message}`, { file: path, line: 1, field: problem.field });
+        if (problem) throw new DatasetError(`${path}, line ${line}: ${problem.reason}`, { file: path, line, field: problem.field });
         return true;
       }
     }
     const parser = state.parser;
-    if (line - (state.info!.hasHeader ? 1 : 0) > maxLines) {
+    if (rows + badRows >= maxLines) {
       stoppedEarly = true;
       return false;
     }
@@ -189,10 +207,9 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
 
   const recordBad = (parser: CriteoLineParser): void => {
     badRows++;
-    if (reports.length < maxReports) {
-      const problem = parser.problem!;
-      reports.push({ file: path, line, field: problem.field, message: problem.message });
-    }
+    const problem = parser.problem!;
+    firstReason ??= problem.reason;
+    if (reports.length < maxReports) reports.push({ file: path, line, field: problem.field, message: problem.message });
     if (badRows % 64 === 0) checkBadShare(false);
   };
   // once the first line is known, plain reads skip handleLine
@@ -203,12 +220,13 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
     reading: for await (const chunkValue of source) {
       const chunk = chunkValue as Buffer;
       throwIfAborted(options.signal);
-      if (decodedBytes < BINARY_CHECK_BYTES) {
-        const head = chunk.subarray(0, BINARY_CHECK_BYTES - decodedBytes);
-        checkText(path, head, utf8);
+      let pos = 0;
+      if (decodedBytes === 0 && chunk.length >= 3 && BYTE_ORDER_MARK.every((b, i) => chunk[i] === b)) pos = 3;
+      if (!sniffer.full) {
+        sniffer.add(chunk.subarray(pos));
+        if (sniffer.full) checkSample();
       }
       decodedBytes += chunk.length;
-      let pos = 0;
       if (carry !== null) {
         const newline = chunk.indexOf(NEWLINE);
         if (newline < 0) {
@@ -218,6 +236,7 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
         }
         const joined = Buffer.concat([carry, chunk.subarray(0, newline)]);
         carry = null;
+        if (joined.length > MAX_LINE_BYTES) throw tooLong(path, line + 1);
         if (!handleLine(joined, 0, joined.length)) break reading;
         pos = newline + 1;
       }
@@ -228,7 +247,8 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
           const newline = chunk.indexOf(NEWLINE, pos);
           if (newline < 0) break;
           line++;
-          if (fastParser.parse(chunk, pos, newline)) {
+          if (newline === pos || (newline === pos + 1 && chunk[pos] === CARRIAGE_RETURN)) blankLines++;
+          else if (fastParser.parse(chunk, pos, newline)) {
             rows++;
             onRow(fastParser.row, line);
           } else {
@@ -253,6 +273,7 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
         reportProgress();
       }
     }
+    if (!sniffer.full) checkSample();
     if (!stoppedEarly && carry !== null && carry.length > 0) handleLine(carry, 0, carry.length);
   } catch (error) {
     if (error instanceof DatasetError || (error as Error).name === 'AbortError') throw error;
@@ -263,37 +284,26 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
       throw new DatasetError(`${path}: the gzip data is corrupt (${(error as Error).message}) after line ${line}`, { file: path, line }, { cause: error });
     }
-    throw new DatasetError(`cannot read ${path}: ${(error as Error).message}`, { file: path, line }, { cause: error });
+    throw new DatasetError(`${fileProblem(path, error)} (after line ${line})`, { file: path, line }, { cause: error });
   } finally {
     source.destroy();
     fileStream.destroy();
   }
   if (decodedBytes === 0) throw new DatasetError(`${path} is empty after decompression`, { file: path });
   const finalInfo = state.info;
-  if (finalInfo === null) throw new DatasetError(`${path} has no lines`, { file: path });
+  if (finalInfo === null) {
+    throw new DatasetError(blankLines > 0 ? `${path} has no data rows (${blankLines} blank line${blankLines === 1 ? '' : 's'} only)` : `${path} has no lines`, { file: path });
+  }
   if (rows + badRows === 0) {
     throw new DatasetError(`${path} has a header but no data rows`, { file: path, line: 1 });
   }
   if (!stoppedEarly) checkBadShare(true);
   reportProgress();
-  return { info: finalInfo, rows, badRows, reports, lines: rows + badRows, stoppedEarly, sha256: stoppedEarly ? null : contentHash.digest('hex') };
+  return { info: finalInfo, rows, badRows, reports, lines: rows + badRows, blankLines, stoppedEarly, sha256: stoppedEarly ? null : contentHash.digest('hex') };
 }
 
 function tooLong(path: string, line: number): DatasetError {
-  return new DatasetError(`${path}, line ${line}: a line longer than ${MAX_LINE_BYTES} bytes; this is not a Criteo text file`, { file: path, line });
-}
-
-/** Rejects binary content: NUL bytes or invalid UTF-8 in the first KiB. */
-function checkText(path: string, head: Buffer, decoder: TextDecoder): void {
-  if (head.includes(0)) {
-    throw new DatasetError(`${path} looks binary (NUL bytes in the first KiB); expected Criteo text (TSV or CSV, optionally gzip)`, { file: path });
-  }
-  try {
-    // stream mode: a character cut at the 1 KiB boundary is not an error
-    decoder.decode(head, { stream: true });
-  } catch {
-    throw new DatasetError(`${path} looks binary (invalid UTF-8 in the first KiB); expected Criteo text (TSV or CSV, optionally gzip)`, { file: path });
-  }
+  return new DatasetError(`${path}, line ${line}: a line longer than ${MAX_LINE_BYTES} bytes; this is not a Criteo text file`, { file: path, line, field: 'row' });
 }
 
 /** Field names used in reports, re-exported for callers that build their own messages. */
