@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { ProjectionPoint } from './contract';
 import type { ExplorePayload, ExploreRequest } from '../engine/worker/explore-job';
-import { RUN_FILES } from '../engine/worker/train-job';
+import { RUN_FILES } from '../domain';
 import { ApiError, id, object, onlyKeys } from './validate';
 import { parseHeatmapInput, parseImportanceInput, parseNeighborsInput, parseProjectionInput, parseRecommendInput } from './inputs';
 

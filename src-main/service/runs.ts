@@ -170,17 +170,8 @@ export class RunManager {
         const at = { step: event.step, samples: event.samplesSeen, wallTime: event.wallTime };
         run.pending.push({ name: 'train/loss', ...at, value: event.loss }, { name: 'train/samples_per_sec', ...at, value: event.samplesPerSec }, { name: 'train/lr', ...at, value: event.lr });
         if (Date.now() - run.lastFlush >= FLUSH_INTERVAL_MS) this.flush(id, run);
-        this.ctx.emit({
-          type: 'run-progress',
-          runId: id,
-          step: event.step,
-          totalSteps: event.totalSteps,
-          epoch: event.epoch,
-          samplesSeen: event.samplesSeen,
-          samplesPerSec: event.samplesPerSec,
-          loss: event.loss,
-          etaSeconds: event.etaSeconds,
-        });
+        const { type: _job, lr: _lr, wallTime: _wallTime, ...progress } = event;
+        this.ctx.emit({ type: 'run-progress', runId: id, ...progress });
         break;
       }
       case 'eval':

@@ -10,7 +10,7 @@ import { previewFile } from '../engine/data';
 import type { AppInfo, BenchFigures, BenchRow, EvaluateResult, GenerateResult } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { BenchPayload, ComponentBenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
-import { RUN_FILES } from '../engine/worker/train-job';
+import { RUN_FILES } from '../domain';
 import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
 import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
 import packageJson from '../../package.json';

@@ -8,7 +8,7 @@
  * counted. A run exported while 'running' or 'queued' is imported as 'interrupted'.
  */
 import fs from 'node:fs';
-import type { ArtifactInfo, DatasetDescription, ModelKind, RunStatus, StartRunInput } from '../service/contract';
+import type { ArtifactInfo, DatasetDescription, ModelKind, RunStatus, StartRunInput } from '../domain';
 import type { ReadableDB, WritableDB } from './db';
 import { ImportFormatError } from './errors';
 import { INSERT_METRIC_POINT_SQL, UPSERT_METRIC_SERIES_SQL } from './metrics';

@@ -5,7 +5,7 @@
  * Naming: a series is '<split>/<metric>', e.g. 'train/loss', 'valid/auc', 'test/logloss',
  * 'train/samples_per_sec'. METRIC_SUFFIX says which metric name fills which MetricValues field.
  */
-import type { MetricSeries, MetricValues } from '../service/contract';
+import type { MetricSeries, MetricValues } from '../domain';
 import type { ReadableDB, WritableDB } from './db';
 import { InvalidInputError, NotFoundError } from './errors';
 import { finiteOrNull } from './sql';

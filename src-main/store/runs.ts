@@ -12,7 +12,7 @@ import type {
   RunStatus,
   RunSummary,
   StartRunInput,
-} from '../service/contract';
+} from '../domain';
 import type { ReadableDB, WritableDB } from './db';
 import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors';
 import { runMetricValues } from './metrics';

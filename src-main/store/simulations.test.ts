@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SimulationRoundMetrics } from '../service/contract';
+import type { SimulationRoundMetrics } from '../domain';
 import { InvalidTransitionError, NotFoundError } from './errors';
 import { makeTempDir, sampleSimulationSpec } from './fixtures/testing';
 import { simulationPolicyLabels } from './simulations';

@@ -9,7 +9,7 @@ import type {
   SimulationRoundMetrics,
   SimulationSpec,
   SimulationSummary,
-} from '../service/contract';
+} from '../domain';
 import type { ReadableDB, WritableDB } from './db';
 import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors';
 import { checkId, newId } from './paths';

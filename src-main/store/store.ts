@@ -17,7 +17,7 @@ import type {
   SimulationSpec,
   SimulationSummary,
   StartRunInput,
-} from '../service/contract';
+} from '../domain';
 import { isProcessAlive, openReadableDB, openWritableDB, readUserVersion, type ReadableDB, type WritableDB } from './db';
 import { DatabaseNotMigratedError, DatabaseTooNewError } from './errors';
 import { exportMetricsCsv, exportRuns, importRuns, type ImportResult, type RunsExport } from './exchange';

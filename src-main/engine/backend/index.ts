@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
-import type { BackendName } from '../../service/contract';
+import type { BackendName } from '../../domain';
 import { shortReason, tryRequire, tryResolve } from './optional-require';
 import { initWebGpu, probeWebGpu } from './webgpu';
 

@@ -1,21 +1,12 @@
 /**
- * Minibatches from an in-memory PreparedSplit. The data module may provide a streaming source with the
- * same BatchSourceLike shape; the trainer only knows that interface.
+ * Minibatches from an in-memory PreparedSplit, and views of any BatchSourceLike (./sources.ts declares
+ * it; the trainer only knows that interface).
  */
-import type { Batch, PreparedSplit } from '../data/types';
-import { deriveSeed, Rng } from '../model/rng';
+import type { Batch, PreparedSplit } from './types';
+import { deriveSeed, Rng } from '../random/rng';
+import type { BatchSourceLike } from './sources';
 
-/** What the trainer reads data through. */
-export interface BatchSourceLike {
-  numRows: number;
-  /**
-   * The batches of epoch `epoch`, in an order fixed by (seed, epoch), starting at batch `startBatch`
-   * (for resuming). ceil(numRows / batchSize) batches; the last one may be smaller.
-   */
-  batches(epoch: number, batchSize: number, seed: number, startBatch?: number): Iterable<Batch>;
-  /** Batches in stored row order (no shuffle), when the source offers it (evaluation uses it). */
-  inOrder?(batchSize: number): Iterable<Batch>;
-}
+export type { BatchSourceLike };
 
 /** The source's batches in stored order: inOrder when offered, else epoch 0 of batches(). */
 export function orderedBatches(source: BatchSourceLike, batchSize: number): Iterable<Batch> {

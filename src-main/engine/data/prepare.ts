@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { DatasetDescription, DatasetSpec } from '../../service/contract';
+import type { DatasetDescription, DatasetSpec } from '../../domain';
 import { exactAuc } from './auc';
 import { CACHE_FORMAT_VERSION, CacheEntryBuilder, cacheEntryDir, cacheKey, readCacheHeader, readVocabularyFile } from './cache';
 import type { CacheHeader, CachePartWriter, CachedFileReport } from './cache';

@@ -1,5 +1,5 @@
 /** A quick look at a file for the new-run form: format, header, first rows, problems, click rate. */
-import type { DatasetPreview } from '../../service/contract';
+import type { DatasetPreview } from '../../domain';
 import { readCriteoFile } from './reader';
 
 /**

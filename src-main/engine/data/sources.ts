@@ -12,11 +12,16 @@ import { Random, combineSeeds, permutation } from './random';
 import { NUM_CATEGORICAL, NUM_DENSE } from './types';
 import type { Batch, PreparedSplit } from './types';
 
-/** What the trainer consumes. */
+/** What the trainer reads data through. */
 export interface BatchSourceLike {
   numRows: number;
-  /** Batches of epoch e in a deterministic order for (seed, epoch); startBatch skips that many batches (for resume). */
+  /**
+   * The batches of epoch `epoch`, in an order fixed by (seed, epoch), starting at batch `startBatch`
+   * (for resuming). ceil(numRows / batchSize) batches; the last one may be smaller.
+   */
   batches(epoch: number, batchSize: number, seed: number, startBatch?: number): Iterable<Batch>;
+  /** Batches in stored row order (no shuffle), when the source offers it (evaluation uses it). */
+  inOrder?(batchSize: number): Iterable<Batch>;
 }
 
 /** A batch source with row access for evaluation, prediction and explore views. */

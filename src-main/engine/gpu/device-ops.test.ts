@@ -5,13 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { InteractionKind } from '../../service/contract';
+import type { InteractionKind } from '../../domain';
 import { architectureOf } from '../model/architecture';
 import { dense, type DenseActivation } from '../model/dense';
 import { presetModel } from '../model/presets';
 import { deviceLimitProblem, largestDeviceBuffer } from './device-step';
 import { interact, pairLayout } from '../model/interaction';
-import { Rng } from '../model/rng';
+import { Rng } from '../random/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
 import type { DlrmArchitecture } from '../model/architecture';
 import { binaryCrossEntropyWithLogits } from '../model/loss';
-import { orderedBatches, type BatchSourceLike } from '../train/batch-source';
+import { orderedBatches, type BatchSourceLike } from '../data/batch-source';
 
 /**
  * What a step needs from a model: DLRM and the other CTR models of ../model (structurally, so this

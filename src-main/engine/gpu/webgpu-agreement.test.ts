@@ -13,13 +13,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend, probeWebGpu, VULKAN_INSTALL_HINT } from '../backend';
-import { splitBatchSource, type BatchSourceLike } from '../train/batch-source';
+import { splitBatchSource, type BatchSourceLike } from '../data/batch-source';
 import { plantedSplit } from '../train/testing';
 import { DlrmTrainer, type TrainJob } from '../train/trainer';
 import { predictAllAsync, predictAsync, stepAsync } from './device-step';
 import { DeviceTables } from './device-tables';
 import { randomBatch } from '../train/testing';
-import { Rng } from '../model/rng';
+import { Rng } from '../random/rng';
 
 const STEPS = 100;
 const BATCH = 64;

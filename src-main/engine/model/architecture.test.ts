@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelSpec } from '../../service/contract';
+import type { ModelSpec } from '../../domain';
 import { mlpParamCount, parseLayerSizes, resolveArchitecture } from './architecture';
 import { checkModelSpec } from './model-spec';
 import { PRESETS, presetModel } from './presets';

@@ -3,7 +3,7 @@
  * (interaction width, top-MLP input), parameter counts. Pure functions, no tfjs. Validation and size
  * estimates of every model kind (checkModelSpec) are in model-spec.ts.
  */
-import type { InteractionKind, ModelSpec } from '../../service/contract';
+import type { InteractionKind, ModelSpec } from '../../domain';
 
 /** Number of dense (integer) Criteo features I. */
 export const DEFAULT_NUM_DENSE = 13;

@@ -14,7 +14,7 @@
  * DCN, D + 1 for FM and MF: column 0 is the linear weight or bias, 1 for logistic regression).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
 import type { EmbeddingBagCollection } from './embedding';
 

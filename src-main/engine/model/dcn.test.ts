@@ -4,7 +4,7 @@ import type { Batch } from '../data/types';
 import { crossNetwork, crossNetworkBackward, crossNetworkForward, crossNetworkStock, DeepCrossNetwork } from './dcn';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 import { modelArchitectureOf, type DcnArchitecture } from './model-spec';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

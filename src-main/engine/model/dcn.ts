@@ -17,13 +17,13 @@
  * crossNetworkStock is also the reference the tests compare the custom gradient against.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
 import type { CtrModel, ModelWeights } from './ctr-model';
 import { Mlp, usesDeviceOps } from './dense';
 import { EmbeddingBagCollection } from './embedding';
 import { crossInputWidth, finalInputWidth, type DcnArchitecture } from './model-spec';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { tidyValues } from './tidy-values';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dense, type DenseActivation } from './dense';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 
 beforeAll(async () => {

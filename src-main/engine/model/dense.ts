@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mlpParamCount } from './architecture';
-import type { Rng } from './rng';
+import type { Rng } from '../random/rng';
 
 export type DenseActivation = 'relu' | 'linear';
 

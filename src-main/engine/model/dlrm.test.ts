@@ -4,7 +4,7 @@ import type { Batch } from '../data/types';
 import { architectureOf } from './architecture';
 import { Dlrm } from './dlrm';
 import { binaryCrossEntropyWithLogits } from './loss';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { randomBatch } from '../train/testing';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 

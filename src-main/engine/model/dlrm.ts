@@ -7,7 +7,7 @@
  * the model was created; the tables are host Float32Arrays.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
 import { type DlrmArchitecture, numVectors } from './architecture';
 import { PairDotAccumulator, type CtrModel, type HostGradients, type InteractionStrengths, type LossInput, type ModelWeights } from './ctr-model';
@@ -16,7 +16,7 @@ import { Mlp } from './dense';
 import type { ExplainableModel } from './explainable';
 import { interact, interactionBackward, interactionForward, pairLayout, splitVectors, stackVectors } from './interaction';
 import { binaryCrossEntropyOnHost } from './loss';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { tidyValues } from './tidy-values';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JaggedIndices } from '../data/types';
 import { EmbeddingBagCollection } from './embedding';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 
 describe('EmbeddingBagCollection', () => {

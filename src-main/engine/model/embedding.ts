@@ -6,7 +6,7 @@
  * step would cost more than the whole model.
  */
 import type { JaggedIndices } from '../data/types';
-import type { Rng } from './rng';
+import type { Rng } from '../random/rng';
 
 /** Gradient of one table restricted to the rows a batch touched. */
 export interface SparseRowGradient {

@@ -4,7 +4,7 @@ import type { Batch } from '../data/types';
 import { FactorizationMachine, factorizationBackward, factorizationForward, factorizationTerm, factorizationTermStock } from './fm';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 import { LogisticRegression } from './logistic';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

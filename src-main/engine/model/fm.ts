@@ -17,13 +17,13 @@
  * one custom-gradient op (like the DLRM interaction).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
 import { PairDotAccumulator, type CtrModel, type InteractionStrengths, type ModelWeights } from './ctr-model';
 import { Mlp, usesDeviceOps } from './dense';
 import { EmbeddingBagCollection } from './embedding';
 import { stackVectors } from './interaction';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { tidyValues } from './tidy-values';
 
 /**

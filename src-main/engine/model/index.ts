@@ -1,7 +1,6 @@
 export * from './architecture';
 export * from './model-spec';
 export * from './presets';
-export * from './rng';
 export * from './embedding';
 export * from './dense';
 export * from './interaction';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { InteractionKind } from '../../service/contract';
-import { Rng } from './rng';
+import type { InteractionKind } from '../../domain';
+import { Rng } from '../random/rng';
 import { interact, interactionForward, pairLayout, stackVectors } from './interaction';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 

@@ -14,7 +14,7 @@
  * ascending, i.e. (1,0), (2,0), (2,1), (3,0), ... (with (0,0), (1,1), ... interleaved for dot-self).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { InteractionKind } from '../../service/contract';
+import type { InteractionKind } from '../../domain';
 import { pairCount } from './architecture';
 import { usesDeviceOps } from './dense';
 

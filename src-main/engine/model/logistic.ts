@@ -5,12 +5,12 @@
  * embedding), a linear layer over the I dense features and a bias. It is a factorisation machine
  * without factors, and is built as one (factorDim 0), so it trains, saves and loads the same way.
  */
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 import type { ModelWeights } from './ctr-model';
 import { Mlp } from './dense';
 import { EmbeddingBagCollection } from './embedding';
 import { FactorizationMachine } from './fm';
-import type { Rng } from './rng';
+import type { Rng } from '../random/rng';
 
 export class LogisticRegression extends FactorizationMachine {
   override readonly kind: ModelKind = 'lr';

@@ -7,13 +7,13 @@
  * the two fields plus a global bias b (the only tf.Variable).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
 import { selectFeatures, type CtrModel, type ModelWeights } from './ctr-model';
 import { EmbeddingBagCollection } from './embedding';
 import { factorizationTerm } from './fm';
 import type { MfArchitecture } from './model-spec';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { tidyValues } from './tidy-values';
 
 export class MatrixFactorization implements CtrModel {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelSpec } from '../../service/contract';
+import type { ModelSpec } from '../../domain';
 import { PRESETS, presetModel } from './presets';
 import { checkModelSpec, resolveModel, tableFeatures, tableWidth, type ModelSpecWithFields } from './model-spec';
 

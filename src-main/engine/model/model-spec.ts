@@ -11,7 +11,7 @@
  * | mf   | embeddingDim (factor dim), hashSize, userField / itemField (default 0 and 1: C1 and C2) |
  * | lr   | hashSize |
  */
-import type { ModelCheck, ModelKind, ModelSpec, OptimizerSpec } from '../../service/contract';
+import type { ModelCheck, ModelKind, ModelSpec, OptimizerSpec } from '../../domain';
 import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES, type DlrmArchitecture, denseParamCount, mlpParamCount, parseLayerSizes, resolveArchitecture } from './architecture';
 
 /** Cross layers of a DCN whose spec leaves crossLayers out. */

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelKind, ModelSpec } from '../../service/contract';
+import type { ModelKind, ModelSpec } from '../../domain';
 import { randomBatch } from '../train/testing';
 import { maxRelativeError, numericGradients } from './gradcheck.testutil';
 import { binaryCrossEntropyWithLogits } from './loss';
 import { checkModelSpec } from './model-spec';
 import { asExplainable, createModel, modelFromWeights } from './models';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -3,7 +3,7 @@
  * checkpoints and model files go through these two functions only.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelSpec } from '../../service/contract';
+import type { ModelSpec } from '../../domain';
 import type { CtrModel, ModelWeights } from './ctr-model';
 import { DeepCrossNetwork } from './dcn';
 import { Dlrm } from './dlrm';
@@ -12,7 +12,7 @@ import { FactorizationMachine } from './fm';
 import { LogisticRegression } from './logistic';
 import { MatrixFactorization } from './mf';
 import { modelArchitectureOf, type ModelArchitecture } from './model-spec';
-import type { Rng } from './rng';
+import type { Rng } from '../random/rng';
 
 export interface ModelBuildOptions {
   /** I (default 13). */

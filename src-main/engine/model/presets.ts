@@ -3,7 +3,7 @@
  * their sources) and DLRM's rivals, sized for Criteo with tables hashed like criteo-kaggle's
  * (100,000 rows) and D 16 where there is an embedding, so a comparison changes only the model.
  */
-import type { PresetInfo } from '../../service/contract';
+import type { PresetInfo } from '../../domain';
 
 export const PRESETS: PresetInfo[] = [
   {

@@ -3,7 +3,7 @@
  * state that can be saved in a checkpoint and restored. Used for weight initialisation, data
  * shuffling and synthetic test batches; never Math.random. The recurrences live in ../random.
  */
-import { splitmix32, xoshiro128StarStar } from '../random';
+import { splitmix32, xoshiro128StarStar } from './index';
 
 /** Four 32-bit words; a copy of the generator's whole state. */
 export type RngState = [number, number, number, number];

@@ -4,7 +4,7 @@
  * policy kind except greedy-dlrm on the same world.
  */
 import { describe, expect, it } from 'vitest';
-import type { PolicySpec } from '../../service/contract';
+import type { PolicySpec } from '../../domain';
 import { benchSimulation } from './bench';
 
 describe('simulation benchmark', () => {

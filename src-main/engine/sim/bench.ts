@@ -3,7 +3,7 @@
  * 100 rounds, retraining every 10 rounds, engagement-greedy on matrix factorisation.
  * Run: `npm run bench:sim` (bench.run.ts) or `node out/main/cli.js bench simulation`.
  */
-import type { PolicySpec, SimulationSpec } from '../../service/contract';
+import type { PolicySpec, SimulationSpec } from '../../domain';
 import { runSimulation, type SimulationRunOptions } from './simulate';
 import { DEFAULT_SIMULATION } from './spec';
 

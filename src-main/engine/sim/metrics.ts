@@ -1,7 +1,7 @@
 /**
  * Metric helpers of the simulation and the plain-language caption of every per-round metric.
  */
-import type { SimulationRoundMetrics } from '../../service/contract';
+import type { SimulationRoundMetrics } from '../../domain';
 import { popcount32 } from './select';
 
 /** The per-round metric names (every field of SimulationRoundMetrics except `round`). */

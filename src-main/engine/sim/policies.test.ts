@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PolicySpec, SimulationSpec } from '../../service/contract';
+import type { PolicySpec, SimulationSpec } from '../../domain';
 import { ImpressionLog } from './log';
 import { intraListDiversity } from './metrics';
 import type { ClickModelTrainer } from './model';

@@ -6,7 +6,7 @@
  *
  * Shape letters: U users, A items available this round, K slate size, M candidate pool, T topics.
  */
-import type { PolicyKind, PolicySpec, SimulationSpec } from '../../service/contract';
+import type { PolicyKind, PolicySpec, SimulationSpec } from '../../domain';
 import type { ImpressionLog } from './log';
 import type { ClickModelTrainer, Scorer } from './model';
 import type { Random } from './random';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulationResult, SweepResult } from './simulate';
-import type { SimulationRoundMetrics, SimulationSpec } from '../../service/contract';
+import type { SimulationRoundMetrics, SimulationSpec } from '../../domain';
 import type { InteractionLog } from './log';
 import type { ClickModelTrainer, Scorer } from './model';
 import { meanOverLastRounds, runSimulation, sweep } from './simulate';

@@ -7,7 +7,7 @@
  *
  * Shape letters: U users, A items available, T topics, K slate size, R rounds.
  */
-import type { PolicyKind, PolicySpec, SimulationRoundMetrics, SimulationSpec } from '../../service/contract';
+import type { PolicyKind, PolicySpec, SimulationRoundMetrics, SimulationSpec } from '../../domain';
 import { ImpressionLog, type SimulationFeatures } from './log';
 import { gini, intraListDiversity, jaccardBits, normalizedEntropy, type SimulationMetricName } from './metrics';
 import { MatrixFactorizationTrainer, type ClickModelTrainer } from './model';

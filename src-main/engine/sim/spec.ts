@@ -2,7 +2,7 @@
  * Defaults and boundary validation of a SimulationSpec. The service calls validateSimulationSpec on
  * whatever arrives over IPC/HTTP/CLI; errors name the offending field.
  */
-import type { PolicyKind, PolicySpec, SimulationSpec } from '../../service/contract';
+import type { PolicyKind, PolicySpec, SimulationSpec } from '../../domain';
 
 export const POLICY_KINDS: readonly PolicyKind[] = [
   'random',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SimulationSpec } from '../../service/contract';
+import type { SimulationSpec } from '../../domain';
 import { DEFAULT_SIMULATION } from './spec';
 import { WORLD_CONSTANTS, World } from './world';
 

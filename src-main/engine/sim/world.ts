@@ -6,7 +6,7 @@
  * Shape letters: U users, T topics, C catalogue capacity (initial items + new items of every round),
  * W history window (last consumed items kept per user), K slate size.
  */
-import type { SimulationSpec } from '../../service/contract';
+import type { SimulationSpec } from '../../domain';
 import { Random, STREAM } from './random';
 import { hasBit, setBit } from './select';
 

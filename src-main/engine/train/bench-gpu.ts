@@ -17,7 +17,7 @@ import { deviceLimitProblem, emptyTimings, stepAsync, type StepTimings } from '.
 import { DeviceTables } from '../gpu/device-tables';
 import { architectureOf } from '../model/architecture';
 import { presetModel } from '../model/presets';
-import { Rng } from '../model/rng';
+import { Rng } from '../random/rng';
 import { randomBatch } from './testing';
 import { DlrmTrainer } from './trainer';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitBatchSource } from './batch-source';
+import { splitBatchSource } from '../data/batch-source';
 import { runBench } from './bench';
 import { runParity, type OrderedSource } from './parity';
 import { plantedSplit } from './testing';

@@ -7,12 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BackendName } from '../../service/contract';
+import type { BackendName } from '../../domain';
 import { initBackend } from '../backend';
 import type { Batch } from '../data/types';
 import { needsAsyncReads, stepAsync } from '../gpu/device-step';
 import { presetModel } from '../model/presets';
-import { Rng } from '../model/rng';
+import { Rng } from '../random/rng';
 import { randomBatch } from './testing';
 import { ParallelStepper } from './parallel';
 import { DlrmTrainer } from './trainer';

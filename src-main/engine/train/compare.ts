@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BackendName, MetricValues, ModelSpec, OptimizerSpec } from '../../service/contract';
+import type { BackendName, MetricValues, ModelSpec, OptimizerSpec } from '../../domain';
 import { initBackend, type BackendInfo } from '../backend';
 import { prepareDataset, writeSyntheticTsv } from '../data';
 import { presetModel } from '../model/presets';

@@ -1,7 +1,6 @@
 export * from './metrics';
 export * from './schedule';
 export * from './optimizers';
-export * from './batch-source';
 export * from './trainer';
 export * from './checkpoint';
 export * from './run-training';

@@ -2,7 +2,7 @@
  * Evaluation metrics as pure functions of predicted click probabilities and 0/1 labels.
  * No tfjs: these run on Float32Arrays in plain JS.
  */
-import type { MetricValues } from '../../service/contract';
+import type { MetricValues } from '../../domain';
 import { logLoss, rocAuc } from '../metrics/classification';
 
 export { LOG_LOSS_CLIP, logLoss } from '../metrics/classification';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MetricValues, ModelKind, ModelSpec } from '../../service/contract';
+import type { MetricValues, ModelKind, ModelSpec } from '../../domain';
 import type { Batch } from '../data/types';
 import type { CtrModel } from '../model/ctr-model';
 import { Dlrm } from '../model/dlrm';

@@ -13,7 +13,7 @@
  * optimizers do).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerKind, OptimizerSpec } from '../../service/contract';
+import type { OptimizerKind, OptimizerSpec } from '../../domain';
 import { toShared, type SparseRowGradient } from '../model/embedding';
 
 export const ADAGRAD_EPSILON = 1e-10;

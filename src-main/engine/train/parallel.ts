@@ -22,13 +22,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { BackendName, MetricValues } from '../../service/contract';
+import type { BackendName, MetricValues } from '../../domain';
 import { initBackend } from '../backend';
 import { sliceBatch } from '../data/batch';
 import type { Batch } from '../data/types';
 import type { CtrModel } from '../model/ctr-model';
 import { modelFromWeights } from '../model/models';
-import { orderedBatches, type BatchSourceLike } from './batch-source';
+import { orderedBatches, type BatchSourceLike } from '../data/batch-source';
 import { computeMetrics } from './metrics';
 import { createDenseOptimizer, createSparseOptimizer, type DenseOptimizer, type SparseOptimizer } from './optimizers';
 import { lossAndGradients, sparseRateFactor, type ModelTrainer, type TrainJob } from './trainer';

@@ -14,11 +14,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BackendName, MetricValues, ModelSpec } from '../../service/contract';
+import type { BackendName, MetricValues, ModelSpec } from '../../domain';
 import type { Batch } from '../data/types';
 import { initBackend } from '../backend';
 import { presetModel } from '../model/presets';
-import { inStoredOrder, type BatchSourceLike } from './batch-source';
+import { inStoredOrder, type BatchSourceLike } from '../data/batch-source';
 import { runTraining } from './run-training';
 
 export interface ParityOptions {

@@ -3,10 +3,10 @@
  * evaluation, checkpoints, cancellation and resume. Works in-process or inside the training worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MetricValues } from '../../service/contract';
+import type { MetricValues, RunProgress } from '../../domain';
 import { initBackend, type BackendInfo } from '../backend';
 import type { CtrModel } from '../model/ctr-model';
-import { batchesPerEpoch, type BatchSourceLike } from './batch-source';
+import { batchesPerEpoch, type BatchSourceLike } from '../data/batch-source';
 import { checkpointMismatch, checkpointPath, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainingPosition } from './checkpoint';
 import { ParallelStepper } from './parallel';
 import { computeMetrics } from './metrics';
@@ -16,18 +16,7 @@ import { ModelTrainer, type TrainJob } from './trainer';
 
 export type TrainEvent =
   | { type: 'started'; backend: string; detail: string; paramCount: number; totalSteps: number; resumedFromStep: number }
-  | {
-      type: 'progress';
-      step: number;
-      totalSteps: number;
-      epoch: number;
-      samplesSeen: number;
-      samplesPerSec: number;
-      /** Mean training loss over the steps since the previous progress event. */
-      loss: number;
-      lr: number;
-      etaSeconds: number | null;
-    }
+  | ({ type: 'progress'; lr: number } & RunProgress)
   | { type: 'eval'; step: number; samplesSeen: number; split: 'valid' | 'test'; metrics: MetricValues }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'finished'; step: number; test: MetricValues; valid: MetricValues }

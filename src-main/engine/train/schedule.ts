@@ -7,7 +7,7 @@
  *   step   lr * 0.1^k where k = number of passed milestones at 50% and 75% of the decay phase
  * progress = (step - warmupSteps) / (totalSteps - warmupSteps), step counted from 0.
  */
-import type { OptimizerSpec } from '../../service/contract';
+import type { OptimizerSpec } from '../../domain';
 
 export function learningRateAt(step: number, totalSteps: number, spec: Pick<OptimizerSpec, 'learningRate' | 'warmupSteps' | 'decay'>): number {
   const lr = spec.learningRate;

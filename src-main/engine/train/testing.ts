@@ -3,7 +3,7 @@
  * random minibatches (one-hot or multi-hot) and in-memory splits with a planted signal.
  */
 import type { Batch, PreparedSplit } from '../data/types';
-import { Rng } from '../model/rng';
+import { Rng } from '../random/rng';
 
 export interface RandomBatchOptions {
   batchSize: number;

@@ -9,7 +9,7 @@
  * MF 163,883 vs 86,394.
  */
 import { availableParallelism } from 'node:os';
-import type { ModelKind } from '../../service/contract';
+import type { ModelKind } from '../../domain';
 
 const ONE_THREAD_KINDS: ReadonlySet<ModelKind> = new Set(['lr', 'mf']);
 

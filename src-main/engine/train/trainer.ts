@@ -7,14 +7,14 @@
  * optimizer on the variables -> row gradients of the tables (duplicates summed) -> sparse optimizer.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MetricValues, ModelSpec, OptimizerSpec, TrainSpec } from '../../service/contract';
+import type { MetricValues, ModelSpec, OptimizerSpec, TrainSpec } from '../../domain';
 import type { Batch } from '../data/types';
 import type { CtrModel, HostGradients, ModelWeights } from '../model/ctr-model';
 import { usesDeviceOps } from '../model/dense';
 import type { Dlrm } from '../model/dlrm';
 import { createModel, modelFromWeights } from '../model/models';
 import { binaryCrossEntropyWithLogits } from '../model/loss';
-import { orderedBatches, type BatchSourceLike } from './batch-source';
+import { orderedBatches, type BatchSourceLike } from '../data/batch-source';
 import { computeMetrics } from './metrics';
 import { createDenseOptimizer, createSparseOptimizer, type DenseOptimizer, type SparseOptimizer } from './optimizers';
 

@@ -19,7 +19,7 @@ import type {
   ProjectionResult,
   Recommendation,
   RecommendInput,
-} from '../../service/contract';
+} from '../../domain';
 import {
   defaultSyntheticWorld,
   FeatureStats,
@@ -48,7 +48,7 @@ import {
   rowInteractionHeatmap,
 } from '../explore';
 import type { JobContext } from './protocol';
-import { RUN_FILES } from './train-job';
+import { RUN_FILES } from '../../domain';
 
 export type ExploreRequest =
   | { op: 'crossLayers'; input: { runId: string } }

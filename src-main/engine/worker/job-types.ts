@@ -1,7 +1,7 @@
 /**
  * Payloads and events of the engine jobs the service starts in a worker. Plain JSON only.
  */
-import type { DatasetDescription, MetricValues, SimulationRoundMetrics, SimulationSpec, StartRunInput } from '../../service/contract';
+import type { DatasetDescription, MetricValues, RunProgress, SimulationRoundMetrics, SimulationSpec, StartRunInput } from '../../domain';
 
 export interface TrainJobPayload {
   runId: string;
@@ -21,18 +21,7 @@ export type TrainJobEvent =
   | { type: 'preparing'; fraction: number; message: string }
   | { type: 'dataset'; description: DatasetDescription }
   | { type: 'started'; backend: string; detail: string; paramCount: number; totalSteps: number }
-  | {
-      type: 'progress';
-      step: number;
-      totalSteps: number;
-      epoch: number;
-      samplesSeen: number;
-      samplesPerSec: number;
-      loss: number;
-      lr: number;
-      etaSeconds: number | null;
-      wallTime: number;
-    }
+  | ({ type: 'progress'; lr: number; wallTime: number } & RunProgress)
   | { type: 'eval'; step: number; samplesSeen: number; split: 'valid' | 'test'; metrics: MetricValues; wallTime: number }
   | { type: 'checkpoint'; step: number; path: string; bytes: number }
   | { type: 'artifact'; kind: 'model'; path: string; bytes: number; step: number };

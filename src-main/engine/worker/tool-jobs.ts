@@ -13,9 +13,9 @@ import { initBackend } from '../backend';
 import { benchPreprocess } from '../data/bench';
 import { benchSimulation } from '../sim';
 import { benchProjections } from '../explore/bench';
-import type { BackendName, BenchFigures, BenchRow, DatasetSpec, EvaluateResult, GenerateResult } from '../../service/contract';
+import type { BackendName, BenchFigures, BenchRow, DatasetSpec, EvaluateResult, GenerateResult } from '../../domain';
 import type { JobContext } from './protocol';
-import { RUN_FILES } from './train-job';
+import { RUN_FILES } from '../../domain';
 
 export interface GeneratePayload {
   path: string;

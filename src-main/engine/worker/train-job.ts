@@ -7,16 +7,11 @@ import { join } from 'node:path';
 import { prepareDataset } from '../data';
 import { runTraining, saveModel, type TrainJob, type TrainEvent } from '../train';
 import { needsAsyncReads, prefetchForSyncReads } from '../gpu/device-step';
+import { RUN_FILES } from '../../domain';
 import type { JobContext } from './protocol';
 import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from './job-types';
 
 /** Files a finished run keeps beside its database row (relative to the run folder). */
-export const RUN_FILES = {
-  model: 'model.bin',
-  preprocessing: 'preprocessing.json',
-  stats: 'feature-stats.bin',
-  checkpoints: 'checkpoints',
-} as const;
 
 export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobResult> {
   const payload = raw as TrainJobPayload;

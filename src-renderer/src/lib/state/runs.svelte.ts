@@ -3,19 +3,11 @@
  * runs; live progress of running runs from run-progress events; configurations fetched once per run
  * (for filtering by a configuration value).
  */
-import type { RunSummary, StartRunInput, StudioClient, StudioEvent } from '../../../../src-main/service/contract';
+import type { RunProgress, RunSummary, StartRunInput, StudioClient, StudioEvent } from '../../../../src-main/service/contract';
 import { errorMessage } from '../format';
 
-/** Latest run-progress event of a run. */
-export interface LiveProgress {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  samplesSeen: number;
-  samplesPerSec: number;
-  loss: number;
-  etaSeconds: number | null;
-}
+/** Latest run-progress report of a run. */
+export type LiveProgress = RunProgress;
 
 const ACTIVE: ReadonlySet<RunSummary['status']> = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -106,15 +98,8 @@ export class RunsState {
   private onEvent(event: StudioEvent): void {
     switch (event.type) {
       case 'run-progress': {
-        this.live[event.runId] = {
-          step: event.step,
-          totalSteps: event.totalSteps,
-          epoch: event.epoch,
-          samplesSeen: event.samplesSeen,
-          samplesPerSec: event.samplesPerSec,
-          loss: event.loss,
-          etaSeconds: event.etaSeconds,
-        };
+        const { type: _event, runId, ...progress } = event;
+        this.live[runId] = progress;
         const run = this.byId(event.runId);
         if (run) {
           if (event.totalSteps > 0) run.progress = Math.min(1, event.step / event.totalSteps);

@@ -1,0 +1,30 @@
+/** Events pushed from the engine jobs to every door and the UI. */
+import type { ProjectionPoint } from './explore';
+import type { MetricValues } from './metrics';
+import type { RunStatus } from './run-config';
+
+/**
+ * Where a training run stands, as one progress report: declared once for the training loop, the
+ * worker job, the pushed event and the renderer's live state.
+ */
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  samplesSeen: number;
+  samplesPerSec: number;
+  /** Mean training loss over the steps since the previous progress report. */
+  loss: number;
+  /** Seconds left at the current speed, null before the speed is known. */
+  etaSeconds: number | null;
+}
+
+export type StudioEvent =
+  | ({ type: 'run-progress'; runId: string } & RunProgress)
+  | { type: 'run-eval'; runId: string; step: number; metrics: MetricValues }
+  | { type: 'run-status'; runId: string; status: RunStatus; error: string | null }
+  | { type: 'sim-progress'; simId: string; round: number; rounds: number; policy: string }
+  | { type: 'sim-status'; simId: string; status: RunStatus; error: string | null }
+  | { type: 'job-progress'; jobId: string; fraction: number; message: string }
+  /** Intermediate layout of a running t-SNE/UMAP projection (about once a second), to watch it iterate. */
+  | { type: 'projection-frame'; jobId: string; fraction: number; points: ProjectionPoint[] };

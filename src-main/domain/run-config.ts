@@ -1,0 +1,121 @@
+/** The configuration of a training run (model, optimizer, dataset and training settings, as the New run form, the CLI and a sweep give them), and what is checked of a model before it trains. */
+import type { EarlyStoppingSpec } from './early-stopping';
+
+export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
+
+export type ModelKind = 'dlrm' | 'dcn' | 'fm' | 'lr' | 'mf';
+
+export type InteractionKind = 'dot' | 'dot-self' | 'cat';
+
+export type OptimizerKind = 'sgd' | 'adagrad' | 'adam';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** Architecture of a model, as the new-run form and the CLI give it. */
+export interface ModelSpec {
+  kind: ModelKind;
+  /** Preset name (criteo-kaggle, course, terabyte, ...) the spec started from, if any. */
+  preset?: string;
+  /** Embedding dimension D. */
+  embeddingDim: number;
+  /** Bottom MLP, e.g. "13-512-256-64-16" (must start at 13 and end at D). Empty for none. */
+  bottomMlp: string;
+  /** Top MLP widths after the interaction, e.g. "512-256-1" (must end at 1). */
+  topMlp: string;
+  interaction: InteractionKind;
+  /** Rows per embedding table when hashing (modulo). */
+  hashSize: number;
+  /** DCN only: number of cross layers. */
+  crossLayers?: number;
+  /** MF only: the categorical features (0..25) holding the user and the item (default C1, C2). */
+  userField?: number;
+  itemField?: number;
+}
+
+export interface OptimizerSpec {
+  /** Optimizer of the dense (MLP) weights. */
+  dense: OptimizerKind;
+  /** Optimizer of the embedding tables: plain SGD or row-wise sparse Adagrad. */
+  sparse: 'sgd' | 'rowwise-adagrad';
+  learningRate: number;
+  /** Learning rate of the embedding tables, when it differs from the MLPs' (Adam and Adagrad want different scales). */
+  sparseLearningRate?: number;
+  /**
+   * L2 weight decay (PyTorch's weight_decay): wd * w is added to the gradient of every dense weight
+   * and of every table row a batch touches. Default 0.
+   */
+  weightDecay?: number;
+  /** Linear warm-up steps (0 for none). */
+  warmupSteps: number;
+  /** Decay after warm-up. */
+  decay: 'none' | 'linear' | 'cosine' | 'step';
+}
+
+/**
+ * How raw categorical values become table rows. 'hash': the 32-bit value modulo the model's
+ * hashSize (the reference with --max-ind-range; the default). 'vocab': a row per value seen at least
+ * minCount times in the training rows, most frequent first, at most hashSize of them; rarer values
+ * and missing ones share row 0 (the reference without --max-ind-range, plus a minimum count).
+ */
+export interface CategoryEncodingSpec {
+  encoding: 'hash' | 'vocab';
+  /** vocab only: the minimum count of a value to get its own row (default 1). */
+  minCount?: number;
+}
+
+export type DatasetSpec = (
+  | { kind: 'synthetic'; rows: number; seed: number }
+  | { kind: 'file'; path: string; split: 'days7' | 'random'; validFraction?: number; testFraction?: number }
+  | { kind: 'files'; train: string; valid?: string; test: string }
+) & { categories?: CategoryEncodingSpec };
+
+export interface TrainSpec {
+  batchSize: number;
+  epochs: number;
+  /** Evaluate on the validation split every N steps (0: only at epoch ends). */
+  evalEvery: number;
+  seed: number;
+  /** Force a backend; default: the fastest available. */
+  backend?: BackendName;
+  /** Stop the run when the share of bad rows passes this (0..1). */
+  maxBadRowShare: number;
+  /** Checkpoint every N steps (0: only at the end). */
+  checkpointEvery: number;
+  /**
+   * CPU threads per step on the wasm and cpu backends (2: each batch split over two worker threads,
+   * data-parallel; the same model up to float32 rounding). Default: 2 where the machine has two cores.
+   */
+  threads?: 1 | 2;
+  /**
+   * Stop when the validation metric stops improving and keep the best evaluation's model (absent:
+   * off; the doors turn it on for runs of more than one epoch).
+   */
+  earlyStopping?: EarlyStoppingSpec;
+}
+
+export interface StartRunInput {
+  name?: string;
+  tags?: string[];
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  dataset: DatasetSpec;
+  train: TrainSpec;
+  /** Group id when the run is part of a "compare models" group. */
+  group?: string;
+}
+
+export interface ModelCheck {
+  ok: boolean;
+  errors: string[];
+  paramCount: number;
+  /** Bytes for parameters plus optimizer state. */
+  memoryBytes: number;
+  /** Width of the top MLP's input (D + interaction size for DLRM). */
+  topInputWidth: number | null;
+}
+
+export interface PresetInfo {
+  name: string;
+  description: string;
+  model: ModelSpec;
+}

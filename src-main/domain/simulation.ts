@@ -1,0 +1,68 @@
+/** The recommender feedback-loop simulation: its spec, policies and per-round metrics. */
+import type { RunStatus } from './run-config';
+
+export type PolicyKind = 'random' | 'popularity' | 'oracle' | 'greedy-mf' | 'greedy-dlrm' | 'epsilon-greedy' | 'mmr' | 'calibrated';
+
+export interface PolicySpec {
+  kind: PolicyKind;
+  /** epsilon-greedy: exploration probability. */
+  epsilon?: number;
+  /** MMR: weight of relevance (1 = pure relevance). */
+  lambda?: number;
+  /** Name shown in plots. */
+  label?: string;
+}
+
+export interface SimulationSpec {
+  name?: string;
+  seed: number;
+  users: number;
+  items: number;
+  topics: number;
+  rounds: number;
+  slateSize: number;
+  newItemsPerRound: number;
+  retrainEvery: number;
+  /** Drift of a user's preferences toward consumed items, 0..1. */
+  drift: number;
+  /** Extra drift toward extreme content, 0..1. */
+  extremeDrift: number;
+  /** Users leave after this many consecutive slates without a click (0: never). */
+  churnAfter: number;
+  /** Random exploration rounds before the first training. */
+  startupRounds: number;
+  policies: PolicySpec[];
+}
+
+export interface SimulationSummary {
+  id: string;
+  name: string;
+  status: RunStatus;
+  createdAt: string;
+  seed: number;
+  progress: number;
+  policies: string[];
+}
+
+export interface SimulationRoundMetrics {
+  round: number;
+  clickRate: number;
+  meanUtility: number;
+  intraListDiversity: number;
+  coverage: number;
+  exposureGini: number;
+  topicEntropy: number;
+  homogenization: number;
+  polarization: number;
+  extremeShare: number;
+  activeUsers: number;
+}
+
+export interface SimulationDetail extends SimulationSummary {
+  spec: SimulationSpec;
+  /** policy label -> per-round metrics. */
+  metrics: Record<string, SimulationRoundMetrics[]>;
+  /** policy label -> topic shares of one tracked user's consumption per round [round][topic]. */
+  trackedUser: Record<string, number[][]>;
+  error: string | null;
+}
