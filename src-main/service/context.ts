@@ -4,6 +4,7 @@
 import type { WritableStore } from '../store';
 import type { AppInfo, StudioEvent } from './contract';
 import type { JobRunner } from './jobs';
+import type { PathPolicy } from './paths';
 
 export interface ServiceContext {
   readonly store: WritableStore;
@@ -13,6 +14,8 @@ export interface ServiceContext {
   /** Preprocessed-dataset cache (`<dataDir>/cache`). */
   readonly cacheDir: string;
   readonly door: AppInfo['door'];
+  /** Which file paths this door's requests may name (relative paths, allowed folders). */
+  readonly paths: PathPolicy;
   emit(event: StudioEvent): void;
 }
 

@@ -74,9 +74,11 @@ export interface StudioMethods {
   'explore.crossLayers': (input: { runId: string }) => CrossLayersResult;
 
   'runs.evaluate': (input: { id: string; path?: string }) => EvaluateResult;
-  'runs.predict': (input: { id: string; path: string; outPath: string }) => { rows: number; outPath: string };
+  /** `overwrite: true` replaces an existing outPath (the UI asks first); without it an existing file is a conflict. */
+  'runs.predict': (input: { id: string; path: string; outPath: string; overwrite?: boolean }) => { rows: number; outPath: string };
 
-  'data.generate': (input: { path: string; rows: number; seed: number }) => GenerateResult;
+  /** `overwrite: true` replaces an existing file at path (the UI asks first); without it an existing file is a conflict. */
+  'data.generate': (input: { path: string; rows: number; seed: number; overwrite?: boolean }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2; rounds?: number }) => BenchRow[];
   'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
 

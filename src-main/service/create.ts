@@ -4,6 +4,7 @@
  * subscriber. Doors construct it with createStudioService and hold no logic of their own.
  */
 import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultDataDir, defaultDatabasePath, openStore, StoreError, type WritableStore } from '../store';
 import type { AppInfo, MethodName, StudioEvent } from './contract';
@@ -15,6 +16,7 @@ import { runMethods, RunManager } from './runs';
 import { simulationMethods, SimulationManager } from './simulations';
 import { exploreMethods } from './explore';
 import { toolMethods, appMethods } from './tools';
+import { cliPathPolicy, type PathPolicy } from './paths';
 
 export interface StudioServiceOptions {
   door: AppInfo['door'];
@@ -22,6 +24,27 @@ export interface StudioServiceOptions {
   workerDir: string;
   /** Default: DLRM_STUDIO_DATA_DIR or the platform's app-data folder. */
   dataDir?: string;
+  /**
+   * better_sqlite3.node to load instead of node_modules' (Node) build: the Electron door passes its
+   * Electron build (src-main/native). Unset under Node.
+   */
+  nativeBinding?: string;
+  /**
+   * Web mode: the only folders whose data files requests may read or write (the setting
+   * `allowedDirs`). Default: the user's home and the data folder. Ignored by the other doors.
+   */
+  allowedDirs?: readonly string[];
+}
+
+/**
+ * The path policy of a door: the CLI resolves relative paths against the shell's folder; the
+ * desktop app and web mode refuse them (their working directory is not the user's choice); web mode
+ * also keeps data files inside the allowed folders.
+ */
+export function doorPathPolicy(door: AppInfo['door'], dataDir: string, allowedDirs?: readonly string[]): PathPolicy {
+  if (door === 'cli') return cliPathPolicy();
+  if (door === 'electron') return { relativeBase: null, allowedDirs: null };
+  return { relativeBase: null, allowedDirs: (allowedDirs ?? [homedir(), dataDir]).map((d) => resolve(d)) };
 }
 
 export class StudioService implements ServiceDoor {
@@ -43,6 +66,7 @@ export class StudioService implements ServiceDoor {
       dataDir: options.dataDir,
       cacheDir,
       door: options.door,
+      paths: doorPathPolicy(options.door, options.dataDir, options.allowedDirs),
       emit: (event) => {
         for (const listener of this.listeners) {
           try {
@@ -116,6 +140,6 @@ export function toApiError(err: unknown): ApiError {
 export async function createStudioService(options: StudioServiceOptions): Promise<StudioService> {
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true });
-  const store = openStore(defaultDatabasePath(dataDir));
+  const store = openStore(defaultDatabasePath(dataDir), options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
   return new StudioService(store, { ...options, dataDir });
 }

@@ -2,7 +2,6 @@
  * Validators for every method's input: untrusted JSON in, typed input out, or an ApiError naming the
  * field. The doors call nothing else; the engine receives only values that passed here.
  */
-import { resolve as resolvePath } from 'node:path';
 import type {
   DatasetSpec,
   FeatureImportanceInput,
@@ -35,18 +34,18 @@ import {
   type Json,
 } from './validate';
 import { defaultTrainingThreads } from '../engine/train/threads';
+import { cliPathPolicy, policyPath, type PathPolicy } from './paths';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'];
 export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 const ARCH_PATTERN = /^(\d+(-\d+)*)?$/;
-/** A file path from the user: no NUL bytes, bounded length. The engine reports missing files itself. */
-const MAX_PATH = 4096;
-
-export function filePath(value: unknown, field: string): string {
-  const path = string(value, field, { min: 1, max: MAX_PATH });
-  if (path.includes('\0')) throw badRequest(field, 'must not contain NUL characters');
-  // The tracker records absolute paths: a relative one means nothing once the app's folder changes.
-  return resolvePath(path);
+/**
+ * A file path from the user: no NUL bytes, bounded length, absolute (the tracker records absolute
+ * paths), and allowed by the door's policy (paths.ts; default: the CLI's). The engine reports
+ * missing files itself.
+ */
+export function filePath(value: unknown, field: string, policy: PathPolicy = cliPathPolicy()): string {
+  return policyPath(value, field, policy);
 }
 
 export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
@@ -88,7 +87,7 @@ export function parseOptimizerSpec(value: unknown, field = 'optimizer'): Optimiz
   return spec;
 }
 
-export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec {
+export function parseDatasetSpec(value: unknown, field = 'dataset', policy: PathPolicy = cliPathPolicy()): DatasetSpec {
   const o = object(value, field);
   const kind = oneOf(o['kind'], `${field}.kind`, ['synthetic', 'file', 'files'] as const);
   let spec: DatasetSpec;
@@ -99,7 +98,7 @@ export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec
     onlyKeys(o, ['kind', 'path', 'split', 'validFraction', 'testFraction', 'categories'], field);
     spec = {
       kind,
-      path: filePath(o['path'], `${field}.path`),
+      path: filePath(o['path'], `${field}.path`, policy),
       split: oneOf(o['split'] ?? 'days7', `${field}.split`, ['days7', 'random'] as const),
     };
     const valid = optionalNumber(o['validFraction'], `${field}.validFraction`, { min: 0.001, max: 0.5 });
@@ -108,8 +107,8 @@ export function parseDatasetSpec(value: unknown, field = 'dataset'): DatasetSpec
     if (test !== undefined) spec.testFraction = test;
   } else {
     onlyKeys(o, ['kind', 'train', 'valid', 'test', 'categories'], field);
-    spec = { kind, train: filePath(o['train'], `${field}.train`), test: filePath(o['test'], `${field}.test`) };
-    if (o['valid'] !== undefined) spec.valid = filePath(o['valid'], `${field}.valid`);
+    spec = { kind, train: filePath(o['train'], `${field}.train`, policy), test: filePath(o['test'], `${field}.test`, policy) };
+    if (o['valid'] !== undefined) spec.valid = filePath(o['valid'], `${field}.valid`, policy);
   }
   if (o['categories'] !== undefined) spec.categories = parseCategoryEncoding(o['categories'], `${field}.categories`);
   return spec;
@@ -150,14 +149,15 @@ function tags(value: unknown, field: string): string[] {
   return array(value, field, (v, f) => string(v, f, { min: 1, max: 64 }), { max: 50 });
 }
 
-export function parseStartRunInput(value: unknown): StartRunInput {
+/** `policy`: which data-file paths the calling door may give (default: the CLI's). */
+export function parseStartRunInput(value: unknown, policy: PathPolicy = cliPathPolicy()): StartRunInput {
   const o = object(value);
   onlyKeys(o, ['name', 'tags', 'model', 'optimizer', 'dataset', 'train', 'group']);
   const model = parseModelSpec(o['model']);
   const input: StartRunInput = {
     model,
     optimizer: parseOptimizerSpec(o['optimizer']),
-    dataset: parseDatasetSpec(o['dataset']),
+    dataset: parseDatasetSpec(o['dataset'], 'dataset', policy),
     train: parseTrainSpec(o['train'], 'train', model.kind),
   };
   const name = optionalString(o['name'], 'name', { max: 200 });

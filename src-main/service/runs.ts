@@ -238,7 +238,7 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
       query.maxPoints = o['maxPoints'] === undefined ? 1000 : integer(o['maxPoints'], 'maxPoints', 2, 100_000);
       return store.getMetrics(query);
     },
-    'runs.start': (input) => ({ id: manager.start(parseStartRunInput(input)) }),
+    'runs.start': (input) => ({ id: manager.start(parseStartRunInput(input, ctx.paths)) }),
     'runs.cancel': (input) => {
       manager.cancel(parseIdInput(input).id);
       return { ok: true };
@@ -268,7 +268,7 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
     'runs.compareModels': (input) => {
       const o = object(input);
       onlyKeys(o, ['base', 'models']);
-      const base = parseStartRunInput(o['base']);
+      const base = parseStartRunInput(o['base'], ctx.paths);
       const models: ModelSpec[] = array(o['models'], 'models', (v, f) => parseModelSpec(v, f), { min: 1, max: 10 });
       // a thread count the caller did not give is each model's own default (small models take one)
       const threadsGiven = (o['base'] as { train?: { threads?: unknown } } | null)?.train?.threads !== undefined;

@@ -13,6 +13,7 @@ import type { BenchPayload, ComponentBenchPayload, GeneratePayload, ScorePayload
 import { RUN_FILES } from '../domain';
 import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
 import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
+import { outputPath } from './paths';
 import packageJson from '../../package.json';
 import { defaultTrainingThreads } from '../engine/train/threads';
 
@@ -65,7 +66,7 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
     'dataset.preview': async (input) => {
       const o = object(input);
       onlyKeys(o, ['path', 'rows']);
-      const path = filePath(o['path'], 'path');
+      const path = filePath(o['path'], 'path', ctx.paths);
       if (!existsSync(path)) throw new ApiError(`path: no file at ${path}`, 'bad-request', 'path');
       return previewFile(path, o['rows'] === undefined ? 20 : integer(o['rows'], 'rows', 1, 1000));
     },
@@ -76,9 +77,9 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
   return {
     'data.generate': (input) => {
       const o = object(input);
-      onlyKeys(o, ['path', 'rows', 'seed']);
+      onlyKeys(o, ['path', 'rows', 'seed', 'overwrite']);
       const payload: GeneratePayload = {
-        path: filePath(o['path'], 'path'),
+        path: outputPath(o['path'], 'path', ctx.paths, o['overwrite']),
         rows: integer(o['rows'], 'rows', 1, 100_000_000),
         seed: integer(o['seed'] ?? 1, 'seed', 0, 2 ** 31 - 1),
       };
@@ -119,21 +120,19 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       const o = object(input);
       onlyKeys(o, ['id', 'path']);
       const runId = id(o['id']);
+      const path = o['path'] === undefined ? undefined : filePath(o['path'], 'path', ctx.paths);
       const payload: ScorePayload = { runId, runDir: trainedRunDir(ctx, runId), cacheDir: ctx.cacheDir };
-      if (o['path'] !== undefined) payload.path = filePath(o['path'], 'path');
+      if (path !== undefined) payload.path = path;
       return runJob<EvaluateResult>(ctx, 'evaluate', payload);
     },
     'runs.predict': (input) => {
       const o = object(input);
-      onlyKeys(o, ['id', 'path', 'outPath']);
+      onlyKeys(o, ['id', 'path', 'outPath', 'overwrite']);
       const runId = id(o['id']);
-      const payload: ScorePayload = {
-        runId,
-        runDir: trainedRunDir(ctx, runId),
-        cacheDir: ctx.cacheDir,
-        path: filePath(o['path'], 'path'),
-        outPath: filePath(o['outPath'], 'outPath'),
-      };
+      // the paths first: a refused path is the answer whatever the run
+      const path = filePath(o['path'], 'path', ctx.paths);
+      const outPath = outputPath(o['outPath'], 'outPath', ctx.paths, o['overwrite']);
+      const payload: ScorePayload = { runId, runDir: trainedRunDir(ctx, runId), cacheDir: ctx.cacheDir, path, outPath };
       return runJob<{ rows: number; outPath: string }>(ctx, 'predict', payload);
     },
   };
