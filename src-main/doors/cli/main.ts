@@ -3,9 +3,9 @@
  * It parses arguments into service inputs, shows progress, and prints a final JSON summary. All
  * behaviour lives in the service; the CLI uses the same database as the app, so its runs show up there.
  */
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { createStudioService, type StudioService } from '../../service/create';
 import type {
   DatasetSpec,
@@ -41,8 +41,9 @@ commands:
              --name NAME  --tags a,b
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
   eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
-  predict    --run ID --data FILE --out FILE  write click probabilities, one per line
-  generate   --out FILE [--rows N] [--seed N] write a synthetic Criteo TSV with a planted ground truth
+  predict    --run ID --data FILE --out FILE [--overwrite]  write click probabilities, one per line
+  generate   --out FILE [--rows N] [--seed N] [--overwrite]  write a synthetic Criteo TSV with a planted ground truth
+             (an existing --out file is replaced only with --overwrite)
   bench      [--batches 128,2048] [--seconds S] [--rounds N] [--presets criteo-kaggle] [--backend B] [--threads 1|2] [--no-torch]
              DLRM training samples/s and peak memory; with python3-torch, the ratio to the PyTorch reference (median of N alternating rounds, default 3)
   bench --gpu [--batches 2048,16384] [--seconds S]   WebGPU training vs the CPU path, criteo-kaggle and terabyte
@@ -53,7 +54,7 @@ commands:
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
              [--drift X] [--seed N] [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated]
   runs       list [--status S] [--tag T] [--text Q] | show ID | export ID... --out FILE | csv ID... --out FILE
-             | import FILE | delete ID... | rename ID NAME
+             | import FILE | delete ID... | rename ID NAME   (export/csv: --overwrite to replace an existing --out file)
 common: --data-dir DIR (default: the app's data folder)  --json (print only the final JSON)`;
 
 const TRAIN_OPTIONS: Record<string, OptionKind> = {
@@ -216,14 +217,14 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     compare: { ...TRAIN_OPTIONS, models: 'list' },
     resume: { run: 'string' },
     eval: { run: 'string', data: 'string' },
-    predict: { run: 'string', data: 'string', out: 'string' },
-    generate: { out: 'string', rows: 'number', seed: 'number' },
+    predict: { run: 'string', data: 'string', out: 'string', overwrite: 'boolean' },
+    generate: { out: 'string', rows: 'number', seed: 'number', overwrite: 'boolean' },
     bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
     },
-    runs: { status: 'list', tag: 'string', text: 'string', out: 'string' },
+    runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
   };
   const spec = specs[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
@@ -287,10 +288,10 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       cli.print(await cli.call('runs.evaluate', { id: need('run'), ...(str(args, 'data') ? { path: str(args, 'data')! } : {}) }));
       return 0;
     case 'predict':
-      cli.print(await cli.call('runs.predict', { id: need('run'), path: need('data'), outPath: need('out') }));
+      cli.print(await cli.call('runs.predict', { id: need('run'), path: need('data'), outPath: need('out'), overwrite: args.options['overwrite'] === true }));
       return 0;
     case 'generate':
-      cli.print(await cli.call('data.generate', { path: need('out'), rows: num(args, 'rows') ?? 1_000_000, seed: num(args, 'seed') ?? 1 }));
+      cli.print(await cli.call('data.generate', { path: need('out'), rows: num(args, 'rows') ?? 1_000_000, seed: num(args, 'seed') ?? 1, overwrite: args.options['overwrite'] === true }));
       return 0;
     case 'bench': {
       const component = args.options['gpu'] === true ? 'gpu' : args.positionals[0];
@@ -370,6 +371,10 @@ async function followSimulation(cli: Cli, id: string): Promise<MethodResult<'sim
 async function runsCommand(cli: Cli, args: ParsedArgs): Promise<number> {
   const [sub, ...rest] = args.positionals;
   const out = str(args, 'out');
+  // the same rule as the service's outputs: an existing file is replaced only when asked
+  if (out !== undefined && existsSync(out) && args.options['overwrite'] !== true) {
+    throw new UsageError(`${resolve(out)} already exists; add --overwrite to replace it`);
+  }
   switch (sub) {
     case 'list': {
       const query: MethodInput<'runs.list'> = {};
