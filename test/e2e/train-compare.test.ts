@@ -57,6 +57,15 @@ describe('train, watch, find, compare, export (web mode)', () => {
     await screenshot(page, '03-run-finished');
   });
 
+  it('the favicon is the app icon (resources/icon.svg), served from self as SVG', async () => {
+    const href = await page.getAttribute('link[rel="icon"][type="image/svg+xml"]', 'href');
+    expect(href).toMatch(/^\.\/assets\/icon-.*\.svg$/);
+    const reply = await page.request.get(new URL(href!, page.url()).href);
+    expect(reply.status()).toBe(200);
+    expect(reply.headers()['content-type']).toBe('image/svg+xml');
+    expect(await reply.text()).toContain('<svg');
+  });
+
   it('a second run from the New run form, with live validation of the architecture', async () => {
     await page.click('[data-testid="nav-new"]');
     await page.waitForSelector('[data-testid="new-run-start"]');

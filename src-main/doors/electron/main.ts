@@ -13,6 +13,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '../renderer');
 const rendererIndex = join(rendererDir, 'index.html');
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
+/** The window's icon (Linux and Windows; macOS takes the bundle's): resources/ sits at the app's root. */
+const windowIcon = join(app.getAppPath(), 'resources', 'icon.png');
 
 function isOwnUrl(url: string): boolean {
   if (devServerUrl && url.startsWith(devServerUrl)) return true;
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     minWidth: 1024,
     minHeight: 700,
     title: 'DLRM Studio',
+    icon: windowIcon,
     show: false,
     webPreferences: {
       preload: join(here, '../preload/index.cjs'),
