@@ -1,7 +1,21 @@
 /** The recommender feedback-loop simulation: its spec, policies and per-round metrics. */
 import type { RunStatus } from './run-config';
 
-export type PolicyKind = 'random' | 'popularity' | 'oracle' | 'greedy-mf' | 'greedy-dlrm' | 'epsilon-greedy' | 'mmr' | 'calibrated';
+export type PolicyKind =
+  | 'random' | 'popularity' | 'oracle' | 'greedy-mf' | 'greedy-dlrm' | 'epsilon-greedy' | 'mmr' | 'calibrated'
+  /** Collaborative filtering on the logged clicks: user-user, item-item, implicit ALS. */
+  | 'user-knn' | 'item-knn' | 'als';
+
+/** What the UI shows of a policy kind; declared once in the engine (sim/spec.ts), served by 'sim.policies'. */
+export interface PolicyDescription {
+  kind: PolicyKind;
+  /** Short name for menus and legends, e.g. "Item-item CF". */
+  label: string;
+  /** The parameter the kind takes, if any. */
+  parameter: 'epsilon' | 'lambda' | null;
+  /** One sentence on what it does. */
+  hint: string;
+}
 
 export interface PolicySpec {
   kind: PolicyKind;

@@ -29,6 +29,7 @@ import type {
   Neighbor,
   NeighborsInput,
   OptimizerSpec,
+  PolicyDescription,
   PresetInfo,
   ProjectionInput,
   ProjectionResult,
@@ -86,6 +87,8 @@ export interface StudioMethods {
   'sim.cancel': (input: { id: string }) => { ok: true };
   'sim.list': (input: Record<string, never>) => SimulationSummary[];
   'sim.get': (input: { id: string }) => SimulationDetail;
+  /** Every policy kind with its label, parameter and hint (declared once in the engine). */
+  'sim.policies': (input: Record<string, never>) => PolicyDescription[];
   'sim.delete': (input: { id: string }) => { ok: true };
 }
 

@@ -5,7 +5,7 @@
 import type { SimulationSpec } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
-import { DEFAULT_SIMULATION, validateSimulationSpec } from '../engine/sim';
+import { DEFAULT_SIMULATION, POLICY_DESCRIPTIONS, validateSimulationSpec } from '../engine/sim';
 import { JobError, type JobHandle } from './jobs';
 import { ApiError, badRequest, empty, object } from './validate';
 import { parseIdInput } from './inputs';
@@ -84,6 +84,10 @@ export function simulationMethods(ctx: ServiceContext, manager: SimulationManage
       return ctx.store.listSimulations();
     },
     'sim.get': (input) => ctx.store.getSimulation(parseIdInput(input).id),
+    'sim.policies': (input) => {
+      empty(input);
+      return POLICY_DESCRIPTIONS.map((description) => ({ ...description }));
+    },
     'sim.delete': (input) => {
       const { id } = parseIdInput(input);
       if (manager.isRunning(id)) throw new ApiError(`cancel simulation ${id} before deleting it`, 'conflict');

@@ -11,6 +11,7 @@ export {
   MAX_USER_ITEM_PAIRS,
   MAX_IMPRESSIONS,
   POLICY_KINDS,
+  POLICY_DESCRIPTIONS,
   SimulationSpecError,
   policyLabel,
   validateSimulationSpec,
@@ -18,6 +19,8 @@ export {
 export { METRIC_CAPTIONS, gini, normalizedEntropy, intraListDiversity } from './metrics';
 export type { SimulationMetricName } from './metrics';
 export { MatrixFactorizationTrainer } from './model';
+export { CollaborativeTrainer, CF_POLICY_SETTINGS, clickMatrix, fitCollaborative } from './cf-models';
+export type { CollaborativeKind } from './cf-models';
 export type { ClickModelTrainer, Scorer, MatrixFactorizationOptions } from './model';
 export { ImpressionLog } from './log';
 export type { InteractionLog, SimulationFeatures } from './log';

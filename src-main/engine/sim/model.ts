@@ -19,6 +19,13 @@ export interface Scorer {
    * models with history features, e.g. a DLRM fed the user's consumed topics.
    */
   readonly cacheable?: boolean;
+  /**
+   * 'probability' (the default): scores are click probabilities, and the policy's polarisation is
+   * their variance across users. 'score': a ranking score on its own scale (collaborative filtering,
+   * bandit indices); no polarisation is reported for it (0), since variances on different scales do
+   * not compare.
+   */
+  readonly scale?: 'probability' | 'score';
 }
 
 /** Trains a click model on the logged (user, item, clicked) impressions and their features. */

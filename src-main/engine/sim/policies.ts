@@ -2,7 +2,8 @@
  * Recommender policies, each a small pluggable piece behind the Policy interface:
  * random, popularity, oracle (true utility), engagement-greedy on a learned click model
  * (matrix factorisation or an injected DLRM trainer), epsilon-greedy exploration, MMR diversity
- * re-ranking and calibrated recommendations (Steck 2018).
+ * re-ranking, calibrated recommendations (Steck 2018) and greedy ranking by collaborative filtering
+ * (user-user, item-item, implicit ALS; cf-models.ts).
  *
  * Shape letters: U users, A items available this round, K slate size, M candidate pool, T topics.
  */
@@ -10,6 +11,7 @@ import type { PolicyKind, PolicySpec, SimulationSpec } from '../../domain';
 import type { ImpressionLog } from './log';
 import type { ClickModelTrainer, Scorer } from './model';
 import type { Random } from './random';
+import { CollaborativeTrainer } from './cf-models';
 import { selectTopK } from './select';
 import { DEFAULT_EPSILON, DEFAULT_LAMBDA } from './spec';
 import { WORLD_CONSTANTS, type World } from './world';
@@ -283,7 +285,8 @@ abstract class ModelPolicy implements Policy {
       scores = this.scores;
       this.scorer.score(user, context.itemIds.subarray(0, A), scores.subarray(0, A));
     }
-    if (this.polarization.samples(user)) this.polarization.add(scores, A);
+    // Polarisation is a variance of click probabilities; ranking scores on other scales are left out.
+    if (this.scorer.scale !== 'score' && this.polarization.samples(user)) this.polarization.add(scores, A);
     return scores;
   }
 
@@ -294,12 +297,15 @@ abstract class ModelPolicy implements Policy {
   }
 }
 
-/** Shows the K items with the highest predicted click probability. */
+/**
+ * Shows the K items with the highest predicted click probability (greedy-mf, greedy-dlrm) or the
+ * highest collaborative-filtering score (user-knn, item-knn, als).
+ */
 export class GreedyPolicy extends ModelPolicy {
   private readonly heapScratch: Float32Array;
 
   constructor(
-    readonly kind: 'greedy-mf' | 'greedy-dlrm',
+    readonly kind: 'greedy-mf' | 'greedy-dlrm' | 'user-knn' | 'item-knn' | 'als',
     trainer: ClickModelTrainer,
     capacity: number,
     users: number,
@@ -556,5 +562,9 @@ export function createPolicy(policy: PolicySpec, options: PolicyFactoryOptions):
       return new MmrPolicy(policy.lambda ?? DEFAULT_LAMBDA, options.makeMatrixFactorization(), capacity, U, K);
     case 'calibrated':
       return new CalibratedPolicy(policy.lambda ?? DEFAULT_LAMBDA, options.makeMatrixFactorization(), capacity, U, K, spec.topics);
+    case 'user-knn':
+    case 'item-knn':
+    case 'als':
+      return new GreedyPolicy(policy.kind, new CollaborativeTrainer(policy.kind, spec.seed), capacity, U, K);
   }
 }

@@ -2,7 +2,7 @@
  * Defaults and boundary validation of a SimulationSpec. The service calls validateSimulationSpec on
  * whatever arrives over IPC/HTTP/CLI; errors name the offending field.
  */
-import type { PolicyKind, PolicySpec, SimulationSpec } from '../../domain';
+import type { PolicyDescription, PolicyKind, PolicySpec, SimulationSpec } from '../../domain';
 
 export const POLICY_KINDS: readonly PolicyKind[] = [
   'random',
@@ -13,6 +13,24 @@ export const POLICY_KINDS: readonly PolicyKind[] = [
   'epsilon-greedy',
   'mmr',
   'calibrated',
+  'user-knn',
+  'item-knn',
+  'als',
+];
+
+/** Every policy kind as the UI shows it (the renderer gets this list from 'sim.policies'). */
+export const POLICY_DESCRIPTIONS: readonly PolicyDescription[] = [
+  { kind: 'random', label: 'Random', parameter: null, hint: 'Uniformly random slates: the diversity baseline.' },
+  { kind: 'popularity', label: 'Popularity', parameter: null, hint: 'The most clicked items so far, the same for everyone.' },
+  { kind: 'oracle', label: 'Oracle', parameter: null, hint: 'Knows each user’s true utility: the engagement ceiling.' },
+  { kind: 'greedy-mf', label: 'Greedy (matrix factorisation)', parameter: null, hint: 'Ranks by predicted clicks from an MF model retrained on the logged clicks.' },
+  { kind: 'greedy-dlrm', label: 'Greedy (DLRM, slower)', parameter: null, hint: 'Ranks by predicted clicks from a DLRM retrained on the logged clicks.' },
+  { kind: 'epsilon-greedy', label: 'ε-greedy', parameter: 'epsilon', hint: 'Greedy, but each slot is a random item with probability ε.' },
+  { kind: 'mmr', label: 'MMR diversity', parameter: 'lambda', hint: 'Re-ranks by λ·relevance − (1−λ)·similarity to the items already chosen.' },
+  { kind: 'calibrated', label: 'Calibrated', parameter: 'lambda', hint: 'Matches the slate’s topic mix to the user’s history, weighted by λ.' },
+  { kind: 'user-knn', label: 'User-user CF', parameter: null, hint: 'Items clicked by the 20 users most similar (cosine) to this one, weighted by similarity.' },
+  { kind: 'item-knn', label: 'Item-item CF', parameter: null, hint: 'Items most similar (cosine, 20 neighbours) to the ones this user clicked.' },
+  { kind: 'als', label: 'ALS (implicit MF)', parameter: null, hint: 'Matrix factorisation of the click matrix by alternating least squares (Hu, Koren, Volinsky).' },
 ];
 
 /** Defaults of the policy parameters when a spec leaves them out. */
