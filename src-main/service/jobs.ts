@@ -15,12 +15,20 @@ export interface JobHandle<T> {
 }
 
 export class JobError extends Error {
+  /** About the user's input (a bad file, a missing path): answered as a bad request. */
+  readonly userFacing: boolean;
+  /** The input field concerned, when the job knew it (e.g. a data file's column). */
+  readonly field: string | undefined;
+
   constructor(
     message: string,
     readonly cancelled: boolean,
+    details: { userFacing?: boolean; field?: string | null } = {},
   ) {
     super(message);
     this.name = 'JobError';
+    this.userFacing = details.userFacing ?? false;
+    this.field = details.field ?? undefined;
   }
 }
 
@@ -51,7 +59,7 @@ export class JobRunner {
           resolve(message.result as T);
         } else if (message.type === 'error') {
           settled = true;
-          reject(new JobError(message.message, message.cancelled));
+          reject(new JobError(message.message, message.cancelled, { userFacing: message.userFacing ?? false, field: message.field ?? null }));
         }
       });
       worker.on('error', (err) => {

@@ -9,7 +9,7 @@ import type { DatasetDescription, DatasetSpec } from '../../domain';
 import { exactAuc } from './auc';
 import { CACHE_FORMAT_VERSION, CacheEntryBuilder, cacheEntryDir, cacheKey, readCacheHeader, readVocabularyFile } from './cache';
 import type { CacheHeader, CachePartWriter, CachedFileReport } from './cache';
-import { DatasetError, throwIfAborted } from './errors';
+import { DatasetError, fileProblem, throwIfAborted } from './errors';
 import { createRawRow } from './parse';
 import { Preprocessor, VocabularyCounter } from './preprocess';
 import type { CategoricalEncoding, PreprocessConfig, PreprocessingState } from './preprocess';
@@ -275,7 +275,7 @@ async function prepareFiles(spec: FileSpec, cacheDir: string, options: ResolvedO
     try {
       cacheKey({ files: [input.path], preprocessing: options.config, layout: plan.layout });
     } catch (error) {
-      throw new DatasetError(`cannot read ${input.path}: ${(error as Error).message}`, { file: input.path }, { cause: error });
+      throw new DatasetError(fileProblem(input.path, error), { file: input.path }, { cause: error });
     }
   }
   const key = cacheKey({ files: plan.inputs.map((input) => input.path), preprocessing: options.config, layout: plan.layout });
@@ -471,7 +471,7 @@ export async function prepareScoringFile(
   try {
     key = cacheKey({ files: [path], preprocessing: resolved.config, layout: plan.layout });
   } catch (error) {
-    throw new DatasetError(`cannot read ${path}: ${(error as Error).message}`, { file: path }, { cause: error });
+    throw new DatasetError(fileProblem(path, error), { file: path }, { cause: error });
   }
   let header = readCacheHeader(options.cacheDir, key);
   const fromCache = header !== null;

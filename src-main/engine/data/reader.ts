@@ -282,7 +282,7 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
       throw new DatasetError(`${path}: the gzip file is truncated (unexpected end of compressed data after line ${line})`, { file: path, line }, { cause: error });
     }
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
-      throw new DatasetError(`${path}: the gzip data is corrupt (${(error as Error).message}) after line ${line}`, { file: path, line }, { cause: error });
+      throw new DatasetError(`${path}: the gzip data is corrupt (${code}) after line ${line}`, { file: path, line }, { cause: error });
     }
     throw new DatasetError(`${fileProblem(path, error)} (after line ${line})`, { file: path, line }, { cause: error });
   } finally {

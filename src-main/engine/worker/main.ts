@@ -7,6 +7,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerJob } from './protocol';
 import { JOB_HANDLERS } from './handlers';
 import { runGradientHelper, type GradientHelperData } from '../train/parallel';
+import { fileProblem } from '../data/errors';
 
 function startJob(port: MessagePort, job: WorkerJob): void {
   const controller = new AbortController();
@@ -22,9 +23,25 @@ function startJob(port: MessagePort, job: WorkerJob): void {
   };
   run()
     .catch((err: unknown) => {
-      send({ type: 'error', message: err instanceof Error ? err.message : String(err), cancelled: controller.signal.aborted });
+      send({ ...describeError(err), cancelled: controller.signal.aborted });
     })
     .finally(() => port.close());
+}
+
+/**
+ * What the main thread needs of a job's error: the message, and whether it is about the user's
+ * input. A file-system error (ENOENT, EISDIR, EACCES, ...) becomes a sentence naming its path,
+ * never the system's raw text.
+ */
+function describeError(err: unknown): { type: 'error'; message: string; userFacing: boolean; field: string | null } {
+  if (!(err instanceof Error)) return { type: 'error', message: String(err), userFacing: false, field: null };
+  const flagged = err as Error & { userFacing?: boolean; field?: unknown; code?: unknown; path?: unknown };
+  const field = typeof flagged.field === 'string' ? flagged.field : null;
+  if (typeof flagged.code === 'string' && /^E[A-Z]+$/.test(flagged.code) && typeof flagged.path === 'string') {
+    return { type: 'error', message: fileProblem(flagged.path, err), userFacing: true, field };
+  }
+  const userFacing = flagged.userFacing === true || err.name === 'DatasetError' || err.name === 'ModelSpecError';
+  return { type: 'error', message: err.message, userFacing, field };
 }
 
 const port = parentPort;

@@ -10,7 +10,17 @@ export type ToWorker = { type: 'cancel' };
 export type FromWorker =
   | { type: 'event'; event: unknown }
   | { type: 'done'; result: unknown }
-  | { type: 'error'; message: string; cancelled: boolean };
+  | {
+      type: 'error';
+      message: string;
+      cancelled: boolean;
+      /**
+       * True when the error is about the user's input (a bad data file, a missing path, a bad
+       * architecture): the service answers it as a bad request, with `field` when known.
+       */
+      userFacing?: boolean;
+      field?: string | null;
+    };
 
 export interface WorkerJob {
   kind: string;
