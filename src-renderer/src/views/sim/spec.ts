@@ -1,20 +1,12 @@
 /**
- * The simulation form's model: defaults small enough to run in seconds, the policy kinds and their
- * parameters, labels as the engine gives them, a light client-side check (the service validates
+ * The simulation form's model: defaults small enough to run in seconds, the policy parameters
+ * (the kinds, their labels and hints come from the engine through 'sim.policies'), labels as the engine gives them, a light client-side check (the service validates
  * again and names the field), and the specs of the λ / ε sweeps.
  */
-import type { PolicyKind, PolicySpec, SimulationDetail, SimulationSpec } from '../../../../src-main/service/contract';
+import type { PolicyDescription, PolicySpec, SimulationDetail, SimulationSpec } from '../../../../src-main/service/contract';
 
-export const POLICY_KINDS: readonly { kind: PolicyKind; label: string; parameter: 'epsilon' | 'lambda' | null; hint: string }[] = [
-  { kind: 'random', label: 'Random', parameter: null, hint: 'Uniformly random slates: the diversity baseline.' },
-  { kind: 'popularity', label: 'Popularity', parameter: null, hint: 'The most clicked items so far, the same for everyone.' },
-  { kind: 'oracle', label: 'Oracle', parameter: null, hint: 'Knows each user’s true utility: the engagement ceiling.' },
-  { kind: 'greedy-mf', label: 'Greedy (matrix factorisation)', parameter: null, hint: 'Ranks by predicted clicks from an MF model retrained on the logged clicks.' },
-  { kind: 'greedy-dlrm', label: 'Greedy (DLRM, slower)', parameter: null, hint: 'Ranks by predicted clicks from a DLRM retrained on the logged clicks.' },
-  { kind: 'epsilon-greedy', label: 'ε-greedy', parameter: 'epsilon', hint: 'Greedy, but each slot is a random item with probability ε.' },
-  { kind: 'mmr', label: 'MMR diversity', parameter: 'lambda', hint: 'Re-ranks by λ·relevance − (1−λ)·similarity to the items already chosen.' },
-  { kind: 'calibrated', label: 'Calibrated', parameter: 'lambda', hint: 'Matches the slate’s topic mix to the user’s history, weighted by λ.' },
-];
+/** What the form needs of a policy kind: the engine's descriptions, loaded with 'sim.policies'. */
+export type PolicyOption = Pick<PolicyDescription, 'kind' | 'label' | 'parameter' | 'hint'>;
 
 export const DEFAULT_EPSILON = 0.1;
 export const DEFAULT_LAMBDA = 0.5;
@@ -63,9 +55,15 @@ export function policyLabel(policy: PolicySpec): string {
 }
 
 /** A policy with only the parameter its kind takes (the service rejects the others). */
-export function cleanPolicy(policy: PolicySpec): PolicySpec {
-  const parameter = POLICY_KINDS.find((entry) => entry.kind === policy.kind)?.parameter ?? null;
+export function cleanPolicy(policy: PolicySpec, options: readonly PolicyOption[]): PolicySpec {
+  const option = options.find((entry) => entry.kind === policy.kind);
   const clean: PolicySpec = { kind: policy.kind };
+  if (option === undefined) {
+    // descriptions not loaded (yet): send what the form holds; the service validates it
+    if (policy.epsilon !== undefined) clean.epsilon = policy.epsilon;
+    if (policy.lambda !== undefined) clean.lambda = policy.lambda;
+  }
+  const parameter = option?.parameter ?? null;
   if (parameter === 'epsilon') clean.epsilon = policy.epsilon ?? DEFAULT_EPSILON;
   if (parameter === 'lambda') clean.lambda = policy.lambda ?? DEFAULT_LAMBDA;
   if (policy.label !== undefined && policy.label.trim() !== '') clean.label = policy.label.trim();
