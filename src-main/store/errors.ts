@@ -47,7 +47,7 @@ export class DatabaseNotMigratedError extends StoreError {
 }
 
 export class NotFoundError extends StoreError {
-  constructor(what: 'run' | 'simulation', id: string) {
+  constructor(what: 'run' | 'simulation' | 'sweep', id: string) {
     super(`No ${what} with id "${id}".`, 'not-found', 'id');
   }
 }

@@ -1,6 +1,7 @@
 /** Public face of the store; the service imports from here. See README.md. */
 export { openStore, openReadonlyStore, ReadonlyStore, WritableStore } from './store';
 export type { OpenStoreOptions, RecoveredWork } from './store';
+export type { ConnectionOptions } from './db';
 export {
   StoreError,
   DatabaseTooNewError,
@@ -27,6 +28,7 @@ export type {
 } from './runs';
 export { simulationPolicyLabels } from './simulations';
 export type { CreateSimulationOptions, SimulationRoundInput } from './simulations';
+export type { StoredSweepDetail, TrialChanges } from './sweeps';
 export { EXPORT_FORMAT, EXPORT_VERSION, CSV_COLUMNS, parseRunsExport } from './exchange';
 export type { ExportedRun, ImportResult, RunsExport } from './exchange';
 export { SCHEMA_VERSION } from './migrations';

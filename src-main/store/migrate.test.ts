@@ -22,7 +22,7 @@ describe('migrations', () => {
     const dbPath = path.join(dir, 'nested', 'folder', 'studio.sqlite');
     const store = openStore(dbPath);
     expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
-    expect(store.migration).toEqual({ from: 0, to: SCHEMA_VERSION, applied: ['001-initial'] });
+    expect(store.migration).toEqual({ from: 0, to: SCHEMA_VERSION, applied: ['001-initial', '002-early-stopping-and-sweeps'] });
     store.close();
 
     const raw = new Database(dbPath, { readonly: true });
@@ -33,7 +33,7 @@ describe('migrations', () => {
       )
       .all();
     expect(tables.map((table) => table.name).sort()).toEqual(
-      ['artifacts', 'metric_points', 'metric_series', 'run_tags', 'runs', 'simulation_rounds', 'simulations'].sort(),
+      ['artifacts', 'metric_points', 'metric_series', 'run_tags', 'runs', 'simulation_rounds', 'simulations', 'sweeps', 'sweep_trials'].sort(),
     );
     for (const table of tables) expect(table.strict, table.name).toBe(1);
     raw.close();

@@ -5,6 +5,7 @@
 import type {
   ArtifactInfo,
   BackendName,
+  BestStepInfo,
   DatasetDescription,
   ModelKind,
   RunDetail,
@@ -121,11 +122,12 @@ interface RunRow {
   dataset_json: string | null;
   notes: string;
   error: string | null;
+  best_json: string | null;
 }
 
 const RUN_COLUMNS = `r.id, r.name, r.status, r.created_at, r.started_at, r.ended_at, r.config_json, r.group_id,
   r.seed, r.model_kind, r.preset, r.backend, r.backend_detail, r.param_count, r.progress, r.dataset_json,
-  r.notes, r.error`;
+  r.notes, r.error, r.best_json`;
 
 function checkTags(tags: readonly string[]): string[] {
   const clean = [...new Set(tags.map((tag) => tag.trim()))];
@@ -349,8 +351,14 @@ function toSummaries(db: ReadableDB, rows: readonly RunRow[]): RunSummary[] {
       last: values.last,
       best: values.best,
       test: values.test,
+      bestAt: row.best_json === null ? null : (JSON.parse(row.best_json) as BestStepInfo),
     };
   });
+}
+
+/** Records where a finished run's kept model came from (early stopping). */
+export function setRunBest(db: WritableDB, id: string, best: BestStepInfo | null): void {
+  requireChange(db.prepare('UPDATE runs SET best_json = ? WHERE id = ?').run(best === null ? null : JSON.stringify(best), id).changes, id);
 }
 
 /**

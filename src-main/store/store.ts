@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {
   ArtifactInfo,
+  BestStepInfo,
   DatasetDescription,
   MetricSeries,
   MetricValues,
@@ -17,6 +18,10 @@ import type {
   SimulationSpec,
   SimulationSummary,
   StartRunInput,
+  SweepSetting,
+  SweepSpec,
+  SweepSummary,
+  SweepValue,
 } from '../domain';
 import { isProcessAlive, openReadableDB, openWritableDB, readUserVersion, type ReadableDB, type WritableDB } from './db';
 import { DatabaseNotMigratedError, DatabaseTooNewError } from './errors';
@@ -48,6 +53,7 @@ import {
   markRunsInterrupted,
   renameRun,
   resumePoint,
+  setRunBest,
   setRunDataset,
   setRunNotes,
   setRunProgress,
@@ -73,6 +79,18 @@ import {
   type CreateSimulationOptions,
   type SimulationRoundInput,
 } from './simulations';
+import {
+  createTrialRun,
+  deleteSweepRow,
+  getSweep,
+  insertSweep,
+  listSweeps,
+  markSweepsInterrupted,
+  setSweepStatus,
+  updateTrial,
+  type StoredSweepDetail,
+  type TrialChanges,
+} from './sweeps';
 
 /** Read-only access. Everything here is a query; nothing can change the file. */
 export class ReadonlyStore {
@@ -151,6 +169,15 @@ export class ReadonlyStore {
     return getSimulation(this.db, id);
   }
 
+  listSweeps(): SweepSummary[] {
+    return listSweeps(this.db);
+  }
+
+  /** One sweep with its trials joined with their runs (status, test metrics, best step). */
+  getSweep(id: string): StoredSweepDetail {
+    return getSweep(this.db, id);
+  }
+
   /** `<dataDir>/runs/<id>` (not created). */
   runFolder(id: string): string {
     return runFolder(this.dataDir, id);
@@ -184,6 +211,8 @@ export interface RecoveredWork {
   /** Runs found 'running' or 'queued' at open, now 'interrupted'. */
   runs: string[];
   simulations: string[];
+  /** Sweeps found 'running' or 'queued' at open, now 'interrupted'. */
+  sweeps?: string[];
 }
 
 /** The writer. One per database per app process (see README). */
@@ -214,6 +243,7 @@ export class WritableStore extends ReadonlyStore {
     return this.db.transaction((): RecoveredWork => ({
       runs: markRunsInterrupted(this.db, isAlive),
       simulations: markSimulationsInterrupted(this.db, isAlive),
+      sweeps: markSweepsInterrupted(this.db, isAlive),
     }))();
   }
 
@@ -240,6 +270,35 @@ export class WritableStore extends ReadonlyStore {
 
   setRunDataset(id: string, dataset: DatasetDescription): void {
     setRunDataset(this.db, id, dataset);
+  }
+
+  /** Where a finished run's kept model came from (early stopping), or null. */
+  setRunBest(id: string, best: BestStepInfo | null): void {
+    setRunBest(this.db, id, best);
+  }
+
+  // ----- sweeps -----
+
+  /** A sweep in status 'queued' with its trials 'pending'; returns its id. */
+  createSweep(spec: SweepSpec, trials: readonly Partial<Record<SweepSetting, SweepValue>>[], options?: { id?: string; name?: string }): string {
+    return insertSweep(this.db, spec, trials, options);
+  }
+
+  setSweepStatus(id: string, status: RunStatus, error?: string | null): void {
+    setSweepStatus(this.db, id, status, error ?? null);
+  }
+
+  /** Creates a trial's run and links it to the trial in one transaction (the existing run if linked already). */
+  createTrialRun(sweepId: string, trial: number, config: StartRunInput, name: string): string {
+    return createTrialRun(this.db, sweepId, trial, config, name);
+  }
+
+  updateTrial(sweepId: string, trial: number, changes: TrialChanges): void {
+    updateTrial(this.db, sweepId, trial, changes);
+  }
+
+  deleteSweep(id: string): boolean {
+    return deleteSweepRow(this.db, id);
   }
 
   /**

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelWeights } from '../model/ctr-model';
+import type { EarlyStopState } from './early-stopping';
 import { readTensorFile, writeTensorFile, type NamedArray } from './tensor-file';
 import type { ModelTrainer, OptimizerStates, TrainJob } from './trainer';
 
@@ -30,6 +31,8 @@ export interface CheckpointMeta {
   backend: string;
   createdAt: string;
   counts: { tables: number; dense: number; denseState: number; sparseState: number };
+  /** The early-stopping decision as of this step (runs with early stopping). */
+  earlyStop?: EarlyStopState;
 }
 
 export interface Checkpoint {
@@ -42,7 +45,7 @@ function named(prefix: string, arrays: Float32Array[]): NamedArray[] {
   return arrays.map((data, i) => ({ name: `${prefix}/${i}`, data }));
 }
 
-export function saveCheckpoint(file: string, trainer: ModelTrainer, position: TrainingPosition, backend: string): void {
+export function saveCheckpoint(file: string, trainer: ModelTrainer, position: TrainingPosition, backend: string, earlyStop?: EarlyStopState): void {
   const tables = trainer.model.embeddings.tables;
   const dense = trainer.model.variables().map((v) => v.dataSync() as Float32Array);
   const states = trainer.optimizerStates();
@@ -53,6 +56,7 @@ export function saveCheckpoint(file: string, trainer: ModelTrainer, position: Tr
     createdAt: new Date().toISOString(),
     counts: { tables: tables.length, dense: dense.length, denseState: states.dense.length, sparseState: states.sparse.length },
   };
+  if (earlyStop) meta.earlyStop = earlyStop;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeTensorFile(file, CHECKPOINT_FORMAT, meta, [
     ...named('table', tables),
@@ -80,6 +84,26 @@ export function loadCheckpoint(file: string): Checkpoint {
 /** File name of the checkpoint at a step (zero-padded so names sort by step). */
 export function checkpointPath(dir: string, step: number): string {
   return path.join(dir, `checkpoint-${String(step).padStart(10, '0')}.ckpt`);
+}
+
+/**
+ * File of the model kept at an early-stopping improvement (a full checkpoint; named apart from the
+ * periodic ones, so pruneCheckpoints never removes it).
+ */
+export function bestCheckpointPath(dir: string, step: number): string {
+  return path.join(dir, `best-${String(step).padStart(10, '0')}.ckpt`);
+}
+
+/**
+ * Deletes the best-model files of every step not in `needed` (the current best, and the best that
+ * the newest periodic checkpoint refers to, which a resume goes back to).
+ */
+export function pruneBestCheckpoints(dir: string, needed: readonly (number | null)[]): void {
+  if (!fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir)) {
+    const match = /^best-(\d+)\.ckpt$/.exec(f);
+    if (match && !needed.includes(Number(match[1]))) fs.rmSync(path.join(dir, f), { force: true });
+  }
 }
 
 /** Deletes all but the newest `keep` checkpoints in dir. */

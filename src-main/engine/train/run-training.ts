@@ -1,25 +1,37 @@
 /**
  * The training loop: epochs of batches with the learning-rate schedule, progress events, periodic
- * evaluation, checkpoints, cancellation and resume. Works in-process or inside the training worker.
+ * evaluation, early stopping (the best evaluation's model is kept and becomes the final one),
+ * checkpoints, cancellation, pausing at a step and resume. Works in-process or inside the training worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MetricValues, RunProgress } from '../../domain';
+import type { BestStepInfo, MetricValues, RunProgress } from '../../domain';
 import { initBackend, type BackendInfo } from '../backend';
-import type { CtrModel } from '../model/ctr-model';
+import type { CtrModel, ModelWeights } from '../model/ctr-model';
 import { batchesPerEpoch, type BatchSourceLike } from '../data/batch-source';
-import { checkpointMismatch, checkpointPath, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainingPosition } from './checkpoint';
+import {
+  bestCheckpointPath,
+  checkpointMismatch,
+  checkpointPath,
+  loadCheckpoint,
+  pruneBestCheckpoints,
+  pruneCheckpoints,
+  saveCheckpoint,
+  type TrainingPosition,
+} from './checkpoint';
+import { initialEarlyStopState, observeEvaluation, type EarlyStopState } from './early-stopping';
 import { ParallelStepper } from './parallel';
 import { computeMetrics } from './metrics';
 import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
 import { learningRateAt } from './schedule';
-import { ModelTrainer, type TrainJob } from './trainer';
+import { ModelTrainer, type OptimizerStates, type TrainJob } from './trainer';
 
 export type TrainEvent =
   | { type: 'started'; backend: string; detail: string; paramCount: number; totalSteps: number; resumedFromStep: number }
   | ({ type: 'progress'; lr: number } & RunProgress)
   | { type: 'eval'; step: number; samplesSeen: number; split: 'valid' | 'test'; metrics: MetricValues }
   | { type: 'checkpoint'; step: number; path: string }
-  | { type: 'finished'; step: number; test: MetricValues; valid: MetricValues }
+  /** valid and test: of the kept model (the best evaluation's, with early stopping). */
+  | { type: 'finished'; step: number; test: MetricValues; valid: MetricValues; best: BestStepInfo | null }
   | { type: 'cancelled'; step: number }
   | { type: 'failed'; error: string };
 
@@ -53,6 +65,12 @@ export interface RunTrainingOptions {
   parallelWorkerScript?: string | URL;
   /** Return the trained model instead of disposing it (the caller disposes it). */
   keepModel?: boolean;
+  /**
+   * Pause when this many steps are done (a successive-halving rung): evaluate on the validation
+   * split there (unless just done), checkpoint, and end as 'cancelled' with `paused` set, so a
+   * resume continues exactly. At or past the last step: no pause.
+   */
+  pauseAtStep?: number;
 }
 
 export interface TrainResult {
@@ -67,6 +85,10 @@ export interface TrainResult {
   test: MetricValues | null;
   lastCheckpoint: string | null;
   error: string | null;
+  /** With early stopping: the step the final model comes from, of how many trained. */
+  best: BestStepInfo | null;
+  /** Ended at opts.pauseAtStep (status 'cancelled'). */
+  paused: boolean;
   /** Only with keepModel. */
   model: CtrModel | null;
 }
@@ -85,6 +107,8 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     test: null,
     lastCheckpoint: null,
     error: null,
+    best: null,
+    paused: false,
     model: null,
   };
   let trainer: ModelTrainer | null = null;
@@ -101,16 +125,23 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     result.totalSteps = totalSteps;
 
     let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, samplesSeen: 0, trainSeconds: 0 };
+    const stopSpec = job.train.earlyStopping;
+    let earlyStop: EarlyStopState = initialEarlyStopState();
     if (opts.resumeFrom) {
       const checkpoint = loadCheckpoint(opts.resumeFrom);
       const mismatch = checkpointMismatch(checkpoint.meta.job, job);
       if (mismatch) throw new Error(`cannot resume from ${opts.resumeFrom}: ${mismatch}`);
       trainer = new ModelTrainer(job, { weights: checkpoint.weights, optimizers: checkpoint.optimizers });
       position = checkpoint.meta.position;
+      if (checkpoint.meta.earlyStop) earlyStop = checkpoint.meta.earlyStop;
     } else {
       trainer = new ModelTrainer(job);
     }
-    const active = trainer;
+    let active = trainer;
+    // the best model of a run without a checkpoint folder (tests, scripts) is kept in memory
+    let bestInMemory: { weights: ModelWeights; optimizers: OptimizerStates } | null = null;
+    // the best step that the newest periodic checkpoint refers to (a resume goes back to it)
+    let checkpointBestStep: number | null = earlyStop.bestStep;
     // webgpu cannot read synchronously in Node: steps, evaluations and checkpoints await their reads.
     const deviceReads = needsAsyncReads();
     // the second thread helps host backends only (wasm runs on one thread; device and tfjs-node
@@ -142,12 +173,37 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       if (!opts.checkpointDir) return;
       if (deviceReads) await prefetchForSyncReads([...active.denseVariables(), ...active.denseOptimizer.stateTensors()]);
       const file = checkpointPath(opts.checkpointDir, position.step);
-      saveCheckpoint(file, active, { ...position, trainSeconds: elapsed() }, backend.name);
+      saveCheckpoint(file, active, { ...position, trainSeconds: elapsed() }, backend.name, stopSpec ? earlyStop : undefined);
       pruneCheckpoints(opts.checkpointDir, keep);
+      if (stopSpec) {
+        checkpointBestStep = earlyStop.bestStep;
+        pruneBestCheckpoints(opts.checkpointDir, [earlyStop.bestStep, checkpointBestStep]);
+      }
       result.lastCheckpoint = file;
       opts.onEvent({ type: 'checkpoint', step: position.step, path: file });
     };
-    const evaluate = async (split: 'valid' | 'test'): Promise<MetricValues | null> => {
+    /** Keeps the current model as the best one: a best-<step> file beside the checkpoints, or a copy in memory. */
+    const keepBest = async (): Promise<void> => {
+      if (deviceReads) await prefetchForSyncReads([...active.denseVariables(), ...active.denseOptimizer.stateTensors()]);
+      if (opts.checkpointDir) {
+        saveCheckpoint(bestCheckpointPath(opts.checkpointDir, position.step), active, { ...position, trainSeconds: elapsed() }, backend.name, earlyStop);
+        pruneBestCheckpoints(opts.checkpointDir, [earlyStop.bestStep, checkpointBestStep]);
+      } else {
+        const weights = active.model.weights();
+        const states = active.optimizerStates();
+        bestInMemory = {
+          weights: { tables: weights.tables.map((t) => t.slice()), dense: weights.dense.map((d) => d.slice()) },
+          optimizers: { dense: states.dense.map((d) => d.slice()), sparse: states.sparse.map((d) => d.slice()) },
+        };
+      }
+    };
+    /** The kept best model, as saved by keepBest. */
+    const loadBest = (step: number): { weights: ModelWeights; optimizers: OptimizerStates } => {
+      if (opts.checkpointDir) return loadCheckpoint(bestCheckpointPath(opts.checkpointDir, step));
+      if (bestInMemory) return bestInMemory;
+      throw new Error(`the best model (step ${step}) was kept in a checkpoint folder this run was not given`);
+    };
+    const evaluate = async (split: 'valid' | 'test', emit = true): Promise<MetricValues | null> => {
       const source = data[split];
       if (!source || source.numRows === 0) return null;
       let metrics: MetricValues;
@@ -158,7 +214,26 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
         metrics = stepper ? stepper.evaluate(source, evalBatchSize) : active.evaluate(source, evalBatchSize);
       }
       metrics.samplesPerSec = position.samplesSeen > 0 ? position.samplesSeen / Math.max(elapsed(), 1e-9) : null;
-      opts.onEvent({ type: 'eval', step: position.step, samplesSeen: position.samplesSeen, split, metrics });
+      if (emit) opts.onEvent({ type: 'eval', step: position.step, samplesSeen: position.samplesSeen, split, metrics });
+      return metrics;
+    };
+    let earlyStopped = false;
+    // (declared through `as`: assignments in the closures below must not be narrowed away)
+    let lastValid = null as { step: number; metrics: MetricValues } | null;
+    /**
+     * A validation evaluation, fed to early stopping: an improvement keeps the model (not needed
+     * for the last evaluation of the run, whose model is the current one), used-up patience stops.
+     */
+    const validate = async (final = false): Promise<MetricValues | null> => {
+      const metrics = await evaluate('valid');
+      if (!metrics) return null;
+      lastValid = { step: position.step, metrics };
+      if (stopSpec) {
+        const verdict = observeEvaluation(stopSpec, earlyStop, position.step, metrics);
+        earlyStop = verdict.state;
+        if (verdict.improved && !final) await keepBest();
+        if (verdict.stop) earlyStopped = true;
+      }
       return metrics;
     };
 
@@ -169,11 +244,20 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     let lastEmit = 0;
     let stopped = false;
 
-    for (let epoch = position.epoch; epoch < epochs && !stopped; epoch++) {
+    for (let epoch = position.epoch; epoch < epochs && !stopped && !earlyStopped; epoch++) {
       const startBatch = epoch === position.epoch ? position.batchInEpoch : 0;
       for (const batch of data.train.batches(epoch, batchSize, seed, startBatch)) {
         if (opts.signal?.aborted || (opts.stopAfterStep !== undefined && position.step >= opts.stopAfterStep)) {
           stopped = true;
+          break;
+        }
+        if (opts.pauseAtStep !== undefined && position.step >= opts.pauseAtStep) {
+          if (lastValid?.step !== position.step) await validate();
+          // patience used up at the pause: the run ends here as early-stopped, not paused
+          if (!earlyStopped) {
+            stopped = true;
+            result.paused = true;
+          }
           break;
         }
         const lr = learningRateAt(position.step, totalSteps, job.optimizer);
@@ -213,11 +297,12 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
           windowStart = now;
           lastEmit = now;
         }
-        if (evalEvery > 0 && position.step % evalEvery === 0 && !last) await evaluate('valid');
+        if (evalEvery > 0 && position.step % evalEvery === 0 && !last) await validate();
         if (checkpointEvery > 0 && position.step % checkpointEvery === 0 && !last) await writeCheckpoint();
+        if (earlyStopped) break;
         await yieldToEventLoop();
       }
-      if (!stopped && evalEvery === 0 && epoch < epochs - 1) await evaluate('valid');
+      if (!stopped && !earlyStopped && evalEvery === 0 && epoch < epochs - 1) await validate();
     }
 
     if (stopped) {
@@ -225,11 +310,36 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       result.status = 'cancelled';
       opts.onEvent({ type: 'cancelled', step: position.step });
     } else {
+      // the last evaluation (already done when patience ran out there) counts for early stopping too
+      result.valid = lastValid !== null && lastValid.step === position.step ? lastValid.metrics : await validate(true);
       await writeCheckpoint();
-      result.valid = await evaluate('valid');
+      const bestStep = earlyStop.bestStep;
+      if (stopSpec && bestStep !== null && earlyStop.bestValue !== null) {
+        if (bestStep !== position.step) {
+          // the final model is the best evaluation's: rebuilt from its file, evaluated on one thread
+          const best = loadBest(bestStep);
+          if (stepper) {
+            await stepper.dispose();
+            stepper = null;
+          }
+          const bestTrainer = new ModelTrainer(job, best);
+          trainer.dispose();
+          trainer = bestTrainer;
+          active = bestTrainer;
+          result.valid = await evaluate('valid', false);
+        }
+        result.best = {
+          metric: stopSpec.metric,
+          value: earlyStop.bestValue,
+          step: bestStep,
+          trainedSteps: position.step,
+          totalSteps,
+          stoppedEarly: position.step < totalSteps,
+        };
+      }
       result.test = await evaluate('test');
       result.status = 'finished';
-      opts.onEvent({ type: 'finished', step: position.step, valid: result.valid ?? {}, test: result.test ?? {} });
+      opts.onEvent({ type: 'finished', step: position.step, valid: result.valid ?? {}, test: result.test ?? {}, best: result.best });
     }
   } catch (e) {
     result.status = 'failed';

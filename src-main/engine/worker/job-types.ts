@@ -1,7 +1,7 @@
 /**
  * Payloads and events of the engine jobs the service starts in a worker. Plain JSON only.
  */
-import type { DatasetDescription, MetricValues, RunProgress, SimulationRoundMetrics, SimulationSpec, StartRunInput } from '../../domain';
+import type { BestStepInfo, DatasetDescription, MetricValues, RunProgress, SimulationRoundMetrics, SimulationSpec, StartRunInput } from '../../domain';
 
 export interface TrainJobPayload {
   runId: string;
@@ -14,6 +14,11 @@ export interface TrainJobPayload {
   resumeFrom: string | null;
   /** The worker entry, which also hosts the helper thread of a two-thread step. */
   workerScript: string;
+  /**
+   * Pause when this fraction of the run's steps is done (a sweep's successive-halving rung): the
+   * job then ends 'cancelled' with paused set, checkpointed, and a resume continues it.
+   */
+  pauseAtFraction?: number;
 }
 
 /** Events a training job sends, in order: dataset, started, (progress|eval|checkpoint)*, artifact*, finished. */
@@ -33,6 +38,10 @@ export interface TrainJobResult {
   wallTime: number;
   valid: MetricValues | null;
   test: MetricValues | null;
+  /** With early stopping: the step the final model comes from. */
+  best: BestStepInfo | null;
+  /** Ended at payload.pauseAtFraction. */
+  paused: boolean;
 }
 
 export interface SimulationJobPayload {

@@ -5,6 +5,7 @@
 import { statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDataset } from '../data';
+import { batchesPerEpoch } from '../data/batch-source';
 import { runTraining, saveModel, type TrainJob, type TrainEvent } from '../train';
 import { needsAsyncReads, prefetchForSyncReads } from '../gpu/device-step';
 import { RUN_FILES } from '../../domain';
@@ -35,6 +36,8 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
   prepared.stats.writeFile(join(runDir, RUN_FILES.stats));
 
   const job: TrainJob = { model: input.model, optimizer: input.optimizer, train: input.train, tableSizes: prepared.tableSizes };
+  const totalSteps = batchesPerEpoch(prepared.train.numRows, input.train.batchSize) * input.train.epochs;
+  const pauseAtStep = payload.pauseAtFraction !== undefined && payload.pauseAtFraction < 1 ? Math.max(1, Math.round(payload.pauseAtFraction * totalSteps)) : undefined;
   let samplesSeen = 0;
   const result = await runTraining(
     job,
@@ -45,6 +48,7 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
       ...(payload.resumeFrom ? { resumeFrom: payload.resumeFrom } : {}),
       ...(input.train.threads === 2 ? { parallelWorkerScript: payload.workerScript } : {}),
       keepModel: true,
+      ...(pauseAtStep !== undefined ? { pauseAtStep } : {}),
       onEvent: (event: TrainEvent) => {
         switch (event.type) {
           case 'started':
@@ -68,6 +72,7 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
   );
   try {
     if (result.status === 'failed') throw new Error(result.error ?? 'training failed');
+    if (result.paused) return { status: 'cancelled', step: result.step, samplesSeen, wallTime: wallTime(), valid: null, test: null, best: null, paused: true };
     if (result.status === 'cancelled') {
       const error = new Error('cancelled');
       error.name = 'AbortError';
@@ -76,11 +81,12 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
     if (result.model) {
       if (needsAsyncReads()) await prefetchForSyncReads(result.model.variables());
       const file = join(runDir, RUN_FILES.model);
-      saveModel(file, result.model, { model: input.model, preprocessing: prepared.preprocessing, trainedSteps: result.step, test: result.test });
-      emit({ type: 'artifact', kind: 'model', path: file, bytes: statSync(file).size, step: result.step });
+      const modelStep = result.best?.step ?? result.step;
+      saveModel(file, result.model, { model: input.model, preprocessing: prepared.preprocessing, trainedSteps: modelStep, test: result.test });
+      emit({ type: 'artifact', kind: 'model', path: file, bytes: statSync(file).size, step: modelStep });
     }
   } finally {
     result.model?.dispose();
   }
-  return { status: 'finished', step: result.step, samplesSeen, wallTime: wallTime(), valid: result.valid, test: result.test };
+  return { status: 'finished', step: result.step, samplesSeen, wallTime: wallTime(), valid: result.valid, test: result.test, best: result.best, paused: false };
 }
