@@ -9,6 +9,7 @@ export type * from './dataset';
 export type * from './runs';
 export type * from './explore';
 export type * from './simulation';
+export * from './simulation-vocabulary';
 export type * from './bench';
 export type * from './app';
 export type * from './events';

@@ -16,7 +16,7 @@ export {
   policyLabel,
   validateSimulationSpec,
 } from './spec';
-export { METRIC_CAPTIONS, gini, normalizedEntropy, intraListDiversity } from './metrics';
+export { gini, normalizedEntropy, intraListDiversity } from './metrics';
 export type { SimulationMetricName } from './metrics';
 export { MatrixFactorizationTrainer } from './model';
 export { CollaborativeTrainer, CF_POLICY_SETTINGS, clickMatrix, fitCollaborative } from './cf-models';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gini, intraListDiversity, jaccardBits, METRIC_CAPTIONS, normalizedEntropy } from './metrics';
+import { gini, intraListDiversity, jaccardBits, normalizedEntropy } from './metrics';
 import { setBit } from './select';
 
 describe('gini', () => {
@@ -45,16 +45,5 @@ describe('jaccardBits', () => {
     // Intersection {5, 40} = 2, union {1, 2, 5, 40, 63} = 5.
     expect(jaccardBits(bits, 0, words, words)).toBeCloseTo(2 / 5, 12);
     expect(jaccardBits(new Uint32Array(4), 0, 2, 2)).toBe(0);
-  });
-});
-
-describe('METRIC_CAPTIONS', () => {
-  it('has a title and a caption for every metric', () => {
-    const names = ['clickRate', 'meanUtility', 'intraListDiversity', 'coverage', 'exposureGini', 'topicEntropy', 'homogenization', 'polarization', 'extremeShare', 'activeUsers'];
-    expect(Object.keys(METRIC_CAPTIONS).sort()).toEqual([...names].sort());
-    for (const { title, caption } of Object.values(METRIC_CAPTIONS)) {
-      expect(title.length).toBeGreaterThan(3);
-      expect(caption.length).toBeGreaterThan(30);
-    }
   });
 });

@@ -1,60 +1,10 @@
 /**
- * Metric helpers of the simulation and the plain-language caption of every per-round metric.
+ * Metric helpers of the simulation. (Each metric's title and caption are the domain's:
+ * src-main/domain/simulation-vocabulary.ts.)
  */
-import type { SimulationRoundMetrics } from '../../domain';
 import { popcount32 } from './select';
 
-/** The per-round metric names (every field of SimulationRoundMetrics except `round`). */
-export type SimulationMetricName = Exclude<keyof SimulationRoundMetrics, 'round'>;
-
-/** One plain-language caption per metric, for plot titles and tooltips. */
-export const METRIC_CAPTIONS: Record<SimulationMetricName, { title: string; caption: string }> = {
-  clickRate: {
-    title: 'Click rate',
-    caption: 'Share of recommendation slates that got a click this round. Higher means more engagement.',
-  },
-  meanUtility: {
-    title: 'Utility of consumed items',
-    caption:
-      'How much users actually liked what they clicked (topic fit + quality + the pull of extreme content), averaged over clicks. The oracle policy shows what is reachable.',
-  },
-  intraListDiversity: {
-    title: 'Diversity within a slate',
-    caption:
-      'How different the items in one slate are from each other (1 minus the topic similarity, averaged over pairs). 0: every item on the same topic mix.',
-  },
-  coverage: {
-    title: 'Catalogue coverage',
-    caption: 'Share of the catalogue that was shown to anyone this round. Low coverage means a few items get all the attention.',
-  },
-  exposureGini: {
-    title: 'Concentration of exposure (Gini)',
-    caption: 'How unequally impressions are spread over items: 0 when every item is shown equally often, near 1 when a handful get everything.',
-  },
-  topicEntropy: {
-    title: 'Topic variety per user',
-    caption:
-      "How spread each user's last 10 consumed items are over topics (entropy, 0 to 1), averaged over users. Falling values mean users are closing into a filter bubble.",
-  },
-  homogenization: {
-    title: 'Homogenisation',
-    caption:
-      'How much two users picked at random have consumed the same items (Jaccard similarity of their consumed sets, after Chaney et al. 2018). Rising values mean everyone is pushed toward the same things.',
-  },
-  polarization: {
-    title: 'Polarisation of predictions',
-    caption:
-      "How much the policy's predicted click probability for an item varies across users, averaged over items (after Rastegarpanah et al. 2019). High values mean the model splits users into camps. Zero for policies that predict nothing user-specific (random, popularity).",
-  },
-  extremeShare: {
-    title: 'Share of extreme content',
-    caption: 'Share of clicks that went to extreme items (extremeness at least 0.75; about 13% of the catalogue).',
-  },
-  activeUsers: {
-    title: 'Active users',
-    caption: 'Users still using the service this round; users may leave after too many slates in a row without a click.',
-  },
-};
+export type { SimulationMetricName } from '../../domain/simulation-vocabulary';
 
 /**
  * Gini coefficient of non-negative values[0 .. count): 0 for perfect equality, (count-1)/count

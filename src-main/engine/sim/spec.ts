@@ -3,6 +3,7 @@
  * whatever arrives over IPC/HTTP/CLI; errors name the offending field.
  */
 import type { PolicyDescription, PolicyKind, PolicySpec, SimulationSpec } from '../../domain';
+import { DEFAULT_EPSILON, DEFAULT_LAMBDA, policyLabel } from '../../domain/simulation-vocabulary';
 
 export const POLICY_KINDS: readonly PolicyKind[] = [
   'random',
@@ -33,9 +34,8 @@ export const POLICY_DESCRIPTIONS: readonly PolicyDescription[] = [
   { kind: 'als', label: 'ALS (implicit MF)', parameter: null, hint: 'Matrix factorisation of the click matrix by alternating least squares (Hu, Koren, Volinsky).' },
 ];
 
-/** Defaults of the policy parameters when a spec leaves them out. */
-export const DEFAULT_EPSILON = 0.1;
-export const DEFAULT_LAMBDA = 0.5;
+/** Parameter defaults and default labels are the domain's (declared once, shown by the renderer). */
+export { DEFAULT_EPSILON, DEFAULT_LAMBDA, policyLabel };
 
 /** A small world that runs in a few seconds and shows the effects. */
 export const DEFAULT_SIMULATION: Readonly<SimulationSpec> = Object.freeze({
@@ -76,24 +76,6 @@ export class SimulationSpecError extends Error {
     super(`${field}: ${message}`);
     this.name = 'SimulationSpecError';
     this.field = field;
-  }
-}
-
-/**
- * The label a policy gets in plots when the spec gives none, e.g. "mmr lambda=0.5" (the spelling the
- * store uses too). validateSimulationSpec makes labels unique by appending " #2", " #3", ...
- */
-export function policyLabel(policy: PolicySpec): string {
-  if (policy.label !== undefined && policy.label.trim() !== '') return policy.label.trim();
-  switch (policy.kind) {
-    case 'epsilon-greedy':
-      return `epsilon-greedy epsilon=${policy.epsilon ?? DEFAULT_EPSILON}`;
-    case 'mmr':
-      return `mmr lambda=${policy.lambda ?? DEFAULT_LAMBDA}`;
-    case 'calibrated':
-      return `calibrated lambda=${policy.lambda ?? DEFAULT_LAMBDA}`;
-    default:
-      return policy.kind;
   }
 }
 
