@@ -20,6 +20,20 @@ export type WritableDB = ReadableDB & { readonly [writableBrand]: true };
 /** How long a connection waits for a lock before SQLITE_BUSY (ms). WAL readers never wait on the writer. */
 export const BUSY_TIMEOUT_MS = 5000;
 
+/** How a connection loads SQLite. */
+export interface ConnectionOptions {
+  /**
+   * Path of the better_sqlite3.node to load instead of node_modules' build (better-sqlite3's
+   * `nativeBinding` option). The Electron door passes its Electron build here (src-main/native);
+   * Node (tests, web mode, CLI) leaves it unset.
+   */
+  nativeBinding?: string;
+}
+
+function databaseOptions(connection: ConnectionOptions, options: Database.Options = {}): Database.Options {
+  return connection.nativeBinding === undefined ? options : { ...options, nativeBinding: connection.nativeBinding };
+}
+
 /**
  * Whether a process with this id exists (signal 0 only checks; EPERM means it exists but is not ours).
  */
@@ -38,8 +52,8 @@ export function isProcessAlive(pid: number): boolean {
  * only an OS crash or power loss can drop the last few), foreign keys enforced, busy timeout.
  * The file is created if missing.
  */
-export function openWritableDB(path: string, refuseAboveVersion?: number): WritableDB {
-  const db = new Database(path);
+export function openWritableDB(path: string, refuseAboveVersion?: number, connection: ConnectionOptions = {}): WritableDB {
+  const db = new Database(path, databaseOptions(connection));
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Refuse a newer database before changing anything in it (even its journal mode).
@@ -59,8 +73,8 @@ export function openWritableDB(path: string, refuseAboveVersion?: number): Writa
 }
 
 /** Opens a read-only connection to an existing database (it must already be in WAL mode). */
-export function openReadableDB(path: string): ReadableDB {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+export function openReadableDB(path: string, connection: ConnectionOptions = {}): ReadableDB {
+  const db = new Database(path, databaseOptions(connection, { readonly: true, fileMustExist: true }));
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');

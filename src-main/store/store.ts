@@ -23,7 +23,7 @@ import type {
   SweepSummary,
   SweepValue,
 } from '../domain';
-import { isProcessAlive, openReadableDB, openWritableDB, readUserVersion, type ReadableDB, type WritableDB } from './db';
+import { isProcessAlive, openReadableDB, openWritableDB, readUserVersion, type ConnectionOptions, type ReadableDB, type WritableDB } from './db';
 import { DatabaseNotMigratedError, DatabaseTooNewError } from './errors';
 import { exportMetricsCsv, exportRuns, importRuns, type ImportResult, type RunsExport } from './exchange';
 import { migrate, type MigrationResult } from './migrate';
@@ -223,14 +223,18 @@ export class WritableStore extends ReadonlyStore {
   /** What markInterrupted found at open (empty when opened with recoverInterrupted: false). */
   recovered: RecoveredWork = { runs: [], simulations: [] };
 
-  constructor(db: WritableDB, databasePath: string, migration: MigrationResult) {
+  /** How this store's connection loaded SQLite; its readers load it the same way. */
+  private readonly connection: ConnectionOptions;
+
+  constructor(db: WritableDB, databasePath: string, migration: MigrationResult, connection: ConnectionOptions = {}) {
     super(db, databasePath);
     this.migration = migration;
+    this.connection = connection;
   }
 
   /** A read-only connection to the same file (for UI polling). */
   openReader(): ReadonlyStore {
-    return openReadonlyStore(this.databasePath);
+    return openReadonlyStore(this.databasePath, this.connection);
   }
 
   /**
@@ -421,7 +425,7 @@ export class WritableStore extends ReadonlyStore {
   }
 }
 
-export interface OpenStoreOptions {
+export interface OpenStoreOptions extends ConnectionOptions {
   /** Mark runs/simulations left running by a dead process as interrupted (default true). */
   recoverInterrupted?: boolean;
 }
@@ -433,9 +437,10 @@ export interface OpenStoreOptions {
  */
 export function openStore(databasePath: string, options: OpenStoreOptions = {}): WritableStore {
   fs.mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
-  const db = openWritableDB(databasePath, SCHEMA_VERSION);
+  const connection: ConnectionOptions = options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding };
+  const db = openWritableDB(databasePath, SCHEMA_VERSION, connection);
   try {
-    const store = new WritableStore(db, databasePath, migrate(db));
+    const store = new WritableStore(db, databasePath, migrate(db), connection);
     if (options.recoverInterrupted !== false) store.recovered = store.markInterrupted();
     return store;
   } catch (error) {
@@ -445,8 +450,8 @@ export function openStore(databasePath: string, options: OpenStoreOptions = {}):
 }
 
 /** Opens an existing, migrated database read-only. */
-export function openReadonlyStore(databasePath: string): ReadonlyStore {
-  const db = openReadableDB(databasePath);
+export function openReadonlyStore(databasePath: string, connection: ConnectionOptions = {}): ReadonlyStore {
+  const db = openReadableDB(databasePath, connection);
   try {
     const version = readUserVersion(db);
     if (version > SCHEMA_VERSION) throw new DatabaseTooNewError(databasePath, version, SCHEMA_VERSION);
