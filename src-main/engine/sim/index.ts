@@ -29,3 +29,5 @@ export { createPolicy, isRetrainRound, POLARIZATION_SAMPLE_USERS, SCORE_CACHE_LI
 export type { Policy, PolicyContext, PolicyFactoryOptions } from './policies';
 export { benchSimulation, BENCH_SIMULATION } from './bench';
 export type { SimulationBenchResult } from './bench';
+export { compareRecommenders, randomLog, recommenderComparisonTables } from './recommender-comparison';
+export type { RecommenderComparison, RecommenderComparisonOptions, RankingRow, LoopRow } from './recommender-comparison';
