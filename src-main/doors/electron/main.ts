@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bindFilePicker, bindServiceToIpc, forwardEvents } from './ipc';
 import { CONTENT_SECURITY_POLICY, developmentPolicy } from '../csp';
 import { createStudioService } from '../../service/create';
+import { electronNativeAddons, electronSqliteBinding, packageDirFrom, REBUILD_ELECTRON_COMMAND } from '../../native/addons';
+import { findAddonProblems, problemsLine } from '../../native/check';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '../renderer');
@@ -21,9 +23,40 @@ function isOwnUrl(url: string): boolean {
   return url.startsWith(pathToFileURL(rendererDir).href + '/');
 }
 
+/**
+ * Electron's own build of better-sqlite3 (src-main/native), after an ABI check of every native addon
+ * this process and its worker threads will load. When one would not load: one line on the console
+ * (and a dialog in an installed app, which has no console) saying what and the fix; then null.
+ */
+function checkedSqliteBinding(): string | null {
+  const runtime = { name: `Electron ${process.versions['electron'] ?? 'unknown'}`, abi: Number(process.versions.modules) };
+  const place = { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() };
+  const sqliteBinding = electronSqliteBinding({ ...place, abi: runtime.abi, platform: process.platform, arch: process.arch });
+  const addons = electronNativeAddons({
+    sqliteBinding,
+    sqliteFix: app.isPackaged ? 'reinstall DLRM Studio' : REBUILD_ELECTRON_COMMAND,
+    packageDir: packageDirFrom(import.meta.url),
+    env: process.env,
+    platform: process.platform,
+    arch: process.arch,
+  });
+  const problem = problemsLine(findAddonProblems(addons, runtime), runtime);
+  if (problem === null) return sqliteBinding;
+  console.error(`DLRM Studio could not start: ${problem}`);
+  if (app.isPackaged) dialog.showErrorBox('DLRM Studio could not start', problem);
+  return null;
+}
+
 async function main(): Promise<void> {
   await app.whenReady();
-  const service = await createStudioService({ door: 'electron', workerDir: here });
+  const nativeBinding = checkedSqliteBinding();
+  if (nativeBinding === null) {
+    app.exit(1);
+    return;
+  }
+  // No dataDir: the same folder as the CLI and web mode (DLRM_STUDIO_DATA_DIR or the platform's
+  // app-data folder), so runs made from any door appear in the app.
+  const service = await createStudioService({ door: 'electron', workerDir: here, nativeBinding });
 
   // Strict CSP on every response (relaxed for Vite's inline styles and websocket only under the dev
   // server), and no permission (camera, notifications, ...) is ever granted.
