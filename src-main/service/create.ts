@@ -10,10 +10,11 @@ import { defaultDataDir, defaultDatabasePath, openStore, StoreError, type Writab
 import type { AppInfo, MethodName, StudioEvent } from './contract';
 import type { ServiceDoor } from './door';
 import { JobRunner } from './jobs';
-import { ApiError } from './validate';
+import { ApiError, fileSystemApiError } from './validate';
 import type { MethodHandlers, ServiceContext } from './context';
 import { runMethods, RunManager } from './runs';
 import { simulationMethods, SimulationManager } from './simulations';
+import { sweepMethods, SweepManager } from './sweeps';
 import { exploreMethods } from './explore';
 import { toolMethods, appMethods } from './tools';
 import { cliPathPolicy, type PathPolicy } from './paths';
@@ -52,6 +53,8 @@ export class StudioService implements ServiceDoor {
   private readonly handlers: MethodHandlers;
   private readonly runManager: RunManager;
   private readonly simulationManager: SimulationManager;
+  /** Sweeps of runs (public so tests and the CLI can wait for one to settle). */
+  readonly sweepManager: SweepManager;
   readonly context: ServiceContext;
 
   constructor(
@@ -79,10 +82,12 @@ export class StudioService implements ServiceDoor {
     };
     this.runManager = new RunManager(this.context);
     this.simulationManager = new SimulationManager(this.context);
+    this.sweepManager = new SweepManager(this.context, this.runManager);
     this.handlers = {
       ...appMethods(this.context),
       ...runMethods(this.context, this.runManager),
       ...simulationMethods(this.context, this.simulationManager),
+      ...sweepMethods(this.context, this.sweepManager),
       ...exploreMethods(this.context),
       ...toolMethods(this.context),
     };
@@ -90,6 +95,10 @@ export class StudioService implements ServiceDoor {
 
   get dataDir(): string {
     return this.context.dataDir;
+  }
+
+  hasMethod(method: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.handlers, method);
   }
 
   /** Method names this service answers (for tests: every contract method must be here). */
@@ -114,6 +123,7 @@ export class StudioService implements ServiceDoor {
 
   /** Stops running jobs (their runs end as interrupted and can be resumed) and closes the database. */
   async close(): Promise<void> {
+    this.sweepManager.shutdown();
     await this.runManager.shutdown();
     await this.simulationManager.shutdown();
     await this.context.jobs.terminateAll();
@@ -125,6 +135,8 @@ export class StudioService implements ServiceDoor {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreError) return new ApiError(err.message, err.code, err.field);
+  const fileSystem = fileSystemApiError(err);
+  if (fileSystem) return fileSystem;
   if (err instanceof Error) {
     // Engine errors about user input (bad files, bad architecture strings) carry a `userFacing` flag
     // or are DatasetErrors; everything else is an internal error, reported with its message.

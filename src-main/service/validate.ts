@@ -4,6 +4,7 @@
  * Small on purpose: plain functions over unknown, no schema library.
  */
 import type { ApiErrorBody } from './contract';
+import { fileProblem } from '../engine/data/errors';
 
 export class ApiError extends Error {
   constructor(
@@ -20,6 +21,16 @@ export class ApiError extends Error {
       ? { error: this.message, code: this.code }
       : { error: this.message, code: this.code, field: this.field };
   }
+}
+
+/**
+ * A file-system failure (an error with an errno code and a path) as a bad request whose message
+ * names the path in plain words, never the system's raw text (ENOENT, EISDIR, ...); null otherwise.
+ */
+export function fileSystemApiError(err: unknown): ApiError | null {
+  const errno = err as NodeJS.ErrnoException | null;
+  if (!(err instanceof Error) || typeof errno?.code !== 'string' || !/^E[A-Z]+$/.test(errno.code) || typeof errno.path !== 'string') return null;
+  return new ApiError(fileProblem(errno.path, err), 'bad-request');
 }
 
 export function badRequest(field: string, message: string): ApiError {

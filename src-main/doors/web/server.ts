@@ -11,10 +11,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ServiceDoor } from '../../service/door';
-import { ApiError } from '../../service/validate';
+import { ApiError, fileSystemApiError } from '../../service/validate';
 import type { ApiErrorBody } from '../../service/contract';
 import { CONTENT_SECURITY_POLICY } from '../csp';
-
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MIME: Record<string, string> = {
@@ -39,6 +38,8 @@ export interface WebServerOptions {
   host?: '127.0.0.1' | '::1';
   /** Fixed token (tests); default: 32 random bytes, base64url. */
   token?: string;
+  /** Largest request body accepted (default 64 MiB); a larger one is answered 413. */
+  maxBodyBytes?: number;
 }
 
 export interface WebServer {
@@ -63,10 +64,23 @@ export async function startWebServer(service: ServiceDoor, options: WebServerOpt
     for (const client of sseClients) client.write(frame);
   });
 
-  const server: Server = createServer((req, res) => {
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
-      sendError(res, err instanceof ApiError ? err : new ApiError(messageOf(err), 'internal'));
+      if (err instanceof BodyTooLarge) return sendTooLarge(res, maxBodyBytes);
+      sendError(res, toWireError(err));
     });
+  };
+  const server: Server = createServer(dispatch);
+  // With this listener Node no longer answers `Expect: 100-continue` by itself: handle() sends
+  // 100 Continue only once the method, the token and the declared size passed.
+  server.on('checkContinue', dispatch);
+  // Requests Node's parser rejects (bad request line, oversized headers) get a 4xx with a message.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({ error: status === 431 ? 'request headers too large' : status === 408 ? 'request timed out' : 'malformed HTTP request', code: 'bad-request' });
+    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
   function allowedHosts(): string[] {
@@ -78,7 +92,13 @@ export async function startWebServer(service: ServiceDoor, options: WebServerOpt
     if (!allowedHosts().includes(req.headers.host ?? '')) {
       return sendError(res, new ApiError('unexpected Host header', 'unauthorized'), 403);
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    let url: URL;
+    try {
+      // a fixed base: the path alone decides (a `//host/...` request line cannot change the origin)
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return sendError(res, new ApiError('the request path is not a valid URL', 'bad-request'), 400);
+    }
     if (url.pathname.startsWith('/api/')) {
       // Cross-origin pages may not drive the API, even with a stolen token.
       const origin = req.headers.origin;
@@ -100,14 +120,22 @@ export async function startWebServer(service: ServiceDoor, options: WebServerOpt
       if (!contentType.startsWith('application/json')) {
         return sendError(res, new ApiError('send the input as application/json', 'bad-request'), 415);
       }
-      const body = await readBody(req);
+      // method and size before the body: nothing of an unknown call or an oversized one is read
+      const method = match[1]!;
+      if (service.hasMethod && !service.hasMethod(method)) {
+        return sendError(res, new ApiError(`unknown method "${method}"`, 'not-found'), 404, { close: hasBody(req) });
+      }
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > maxBodyBytes) return sendTooLarge(res, maxBodyBytes);
+      if (req.headers.expect?.toLowerCase() === '100-continue') res.writeContinue();
+      const body = await readBody(req, maxBodyBytes);
       let input: unknown;
       try {
         input = body.length === 0 ? {} : JSON.parse(body);
       } catch {
         return sendError(res, new ApiError('the request body is not valid JSON', 'bad-request'));
       }
-      const result = await service.call(match[1]!, input);
+      const result = await service.call(method, input);
       return sendJson(res, 200, result);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, new ApiError('use GET', 'bad-request'), 405);
@@ -138,7 +166,13 @@ export async function startWebServer(service: ServiceDoor, options: WebServerOpt
   }
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
-    let relative = decodeURIComponent(pathname);
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname);
+    } catch {
+      return sendError(res, new ApiError('the request path has a malformed %-escape', 'bad-request'), 400);
+    }
+    if (relative.includes('\0')) return sendError(res, new ApiError('the request path contains a NUL character', 'bad-request'), 400);
     if (relative === '/' || relative === '') relative = '/index.html';
     const file = normalize(join(staticRoot, relative));
     if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
@@ -183,22 +217,50 @@ export async function startWebServer(service: ServiceDoor, options: WebServerOpt
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A body went past the limit while it streamed in (no Content-Length announced it). */
+class BodyTooLarge extends Error {}
+
+/**
+ * Reads the body up to `limit` bytes. Past it, the rest is read and dropped (so the client, still
+ * sending, can read the 413 instead of a reset) up to 4x the limit; beyond that the connection is cut.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(`request body larger than ${MAX_BODY_BYTES} bytes`, 'bad-request'));
-        req.destroy();
-        return;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        chunks.length = 0;
+        if (size > 4 * limit) req.destroy();
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > limit ? reject(new BodyTooLarge()) : resolvePromise(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
+}
+
+/** True when the request announces a body (which a refusal leaves unread). */
+function hasBody(req: IncomingMessage): boolean {
+  return (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function sendTooLarge(res: ServerResponse, limit: number): void {
+  sendError(res, new ApiError(`the request body is larger than ${limit.toLocaleString('en-US')} bytes`, 'bad-request'), 413, { close: true });
+}
+
+/**
+ * What leaves the server for an error: an ApiError as it is; a file-system error as a sentence
+ * naming the path; anything else as an internal error without raw system text (logged here).
+ */
+function toWireError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const fileSystem = fileSystemApiError(err);
+  if (fileSystem) return fileSystem;
+  const message = messageOf(err);
+  console.error(`web mode: internal error: ${message}`);
+  return new ApiError(/\bE[A-Z]{3,}\b/.test(message) ? 'internal error (details in the server log)' : message, 'internal');
 }
 
 const STATUS: Record<ApiErrorBody['code'], number> = {
@@ -209,20 +271,23 @@ const STATUS: Record<ApiErrorBody['code'], number> = {
   internal: 500,
 };
 
-function sendError(res: ServerResponse, err: ApiError, status = STATUS[err.code]): void {
+/** `close`: end the connection after this answer (a request body was left unread). */
+function sendError(res: ServerResponse, err: ApiError, status = STATUS[err.code], options: { close?: boolean } = {}): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  sendJson(res, status, err.toBody());
+  sendJson(res, status, err.toBody(), options.close === true);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, close = false): void {
   const text = JSON.stringify(body ?? null);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-store',
+    ...(close ? { Connection: 'close' } : {}),
   });
   res.end(text);
 }
