@@ -43,6 +43,9 @@ import type {
   SimulationSummary,
   StartRunInput,
   StudioEvent,
+  SweepDetail,
+  SweepSpec,
+  SweepSummary,
 } from '../domain';
 
 export type * from '../domain';
@@ -58,6 +61,13 @@ export interface StudioMethods {
   'runs.get': (input: { id: string }) => RunDetail;
   'runs.metrics': (input: { ids: string[]; names?: string[]; maxPoints?: number }) => MetricSeries[];
   'runs.start': (input: StartRunInput) => { id: string };
+  /** A sweep over run settings; its trials are runs of the group named by the sweep's id. */
+  'sweeps.start': (input: SweepSpec) => { id: string };
+  'sweeps.list': (input: Record<string, never>) => SweepSummary[];
+  'sweeps.get': (input: { id: string }) => SweepDetail;
+  'sweeps.cancel': (input: { id: string }) => { ok: true };
+  /** Continues an interrupted or cancelled sweep: unfinished trials resume their runs, none is repeated. */
+  'sweeps.resume': (input: { id: string }) => { id: string };
   'runs.cancel': (input: { id: string }) => { ok: true };
   'runs.resume': (input: { id: string }) => { id: string };
   'runs.update': (input: { id: string; name?: string; tags?: string[]; notes?: string }) => RunSummary;
@@ -81,7 +91,7 @@ export interface StudioMethods {
   /** `overwrite: true` replaces an existing file at path (the UI asks first); without it an existing file is a conflict. */
   'data.generate': (input: { path: string; rows: number; seed: number; overwrite?: boolean }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2; rounds?: number }) => BenchRow[];
-  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
+  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

@@ -105,7 +105,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       const o = object(input);
       onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes']);
       const payload: ComponentBenchPayload = {
-        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu'] as const),
+        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu', 'recommenders'] as const),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
         workDir: join(ctx.cacheDir, 'parity'),
       };

@@ -9,6 +9,7 @@ import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { createStudioService, type StudioService } from '../../service/create';
 import type {
   DatasetSpec,
+  EarlyStoppingSpec,
   MethodInput,
   MethodName,
   MethodResult,
@@ -38,6 +39,8 @@ commands:
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
              --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
+             --early-stop logloss|auc  --patience N (evaluations)  --min-delta X  --no-early-stop
+               (on by default for more than one epoch: log loss, patience 3; the best evaluation's model is kept)
              --name NAME  --tags a,b
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
   eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
@@ -50,7 +53,16 @@ commands:
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
              test AUC against torch_dlrm.py train on the same synthetic files
+  bench recommenders [--seeds 42]   CF (user-user, item-item, ALS), MF by SGD and DLRM on the simulator's log:
+             held-out NDCG/precision/recall@10, then each as a closed-loop policy (click rate, diversity)
   compare    --models dlrm,dcn,fm,lr  plus train options: trains each on the same data and budget
+  sweep      --spec FILE.json plus train options (the base run, unless the file has "base"): a search over run
+             settings, its trials tracked as runs of one group. The file: {"strategy": "grid"|"random"|"halving",
+             "trials": N, "seed": N, "metric": "logLoss"|"auc", "eta": 3, "rungs": 3, "parameters": [{"setting":
+             "learningRate", "range": {"min": 0.001, "max": 0.1, "scale": "log"}}, {"setting": "embeddingDim",
+             "values": [8, 16]}]}; settings: learningRate sparseLearningRate weightDecay denseOptimizer sparseOptimizer
+             batchSize embeddingDim hashSize minCount bottomMlp topMlp interaction modelKind
+  sweep      resume --sweep ID | list | show ID
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
              [--drift X] [--seed N] [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated]
   runs       list [--status S] [--tag T] [--text Q] | show ID | export ID... --out FILE | csv ID... --out FILE
@@ -63,7 +75,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   'hash-size': 'number', 'cross-layers': 'number', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
-  threads: 'number',
+  threads: 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
 };
 const COMMON: Record<string, OptionKind> = { 'data-dir': 'string', json: 'boolean', help: 'boolean' };
 
@@ -89,6 +101,18 @@ class Cli {
   print(value: unknown): void {
     this.progress.done();
     process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Shows every run's progress on the progress line (a sweep's trials); returns the unsubscribe function. */
+  onRunProgress(): () => void {
+    return this.service.onEvent((event: StudioEvent) => {
+      if (event.type !== 'run-progress' || this.json) return;
+      this.progress.update({
+        fraction: event.totalSteps > 0 ? event.step / event.totalSteps : 0,
+        label: `run ${event.runId.slice(0, 8)} step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)}`,
+        etaSeconds: event.etaSeconds,
+      });
+    });
   }
 
   /** Follows a run's events until it ends; returns its final detail. */
@@ -190,10 +214,32 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   if (num(args, 'threads') !== undefined) input.train.threads = num(args, 'threads') as 1 | 2;
   if (num(args, 'sparse-lr') !== undefined) input.optimizer.sparseLearningRate = num(args, 'sparse-lr')!;
   if (num(args, 'weight-decay') !== undefined) input.optimizer.weightDecay = num(args, 'weight-decay')!;
+  const earlyStopping = earlyStoppingFromArgs(args, input.train.epochs);
+  if (earlyStopping) input.train.earlyStopping = earlyStopping;
   if (str(args, 'name')) input.name = str(args, 'name')!;
   const tags = args.options['tags'];
   if (Array.isArray(tags)) input.tags = tags;
   return input;
+}
+
+/**
+ * --early-stop logloss|auc, --patience, --min-delta, --no-early-stop. Without any of them, runs of
+ * more than one epoch stop early on the validation log loss with patience 3.
+ */
+function earlyStoppingFromArgs(args: ParsedArgs, epochs: number): EarlyStoppingSpec | undefined {
+  const metricArg = str(args, 'early-stop');
+  const tuned = metricArg !== undefined || num(args, 'patience') !== undefined || num(args, 'min-delta') !== undefined;
+  if (args.options['no-early-stop'] === true) {
+    if (tuned) throw new UsageError('--no-early-stop cannot be combined with --early-stop, --patience or --min-delta');
+    return undefined;
+  }
+  if (!tuned && !(epochs > 1)) return undefined;
+  let metric: EarlyStoppingSpec['metric'] = 'logLoss';
+  if (metricArg !== undefined) {
+    if (metricArg === 'auc') metric = 'auc';
+    else if (metricArg !== 'logloss') throw new UsageError(`--early-stop takes logloss or auc, not "${metricArg}"`);
+  }
+  return { metric, patience: num(args, 'patience') ?? 3, minDelta: num(args, 'min-delta') ?? 0 };
 }
 
 function parsePolicies(list: string[]): PolicySpec[] {
@@ -225,6 +271,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
     },
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
+    sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
   };
   const spec = specs[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
@@ -296,8 +343,8 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'bench': {
       const component = args.options['gpu'] === true ? 'gpu' : args.positionals[0];
       if (component !== undefined) {
-        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu') {
-          throw new UsageError(`bench takes preprocess, simulation, projections, parity or --gpu, not "${component}"`);
+        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu' && component !== 'recommenders') {
+          throw new UsageError(`bench takes preprocess, simulation, projections, parity, recommenders or --gpu, not "${component}"`);
         }
         cli.info(`benchmarking ${component} ...`);
         const input: MethodInput<'bench.component'> = { kind: component };
@@ -354,8 +401,86 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     }
     case 'runs':
       return runsCommand(cli, args);
+    case 'sweep':
+      return sweepCommand(cli, args);
     default:
       throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function sweepCommand(cli: Cli, args: ParsedArgs): Promise<number> {
+  const [sub, ...rest] = args.positionals;
+  if (sub === 'list') {
+    cli.print(await cli.call('sweeps.list', {}));
+    return 0;
+  }
+  if (sub === 'show') {
+    cli.print(await cli.call('sweeps.get', { id: rest[0] ?? '' }));
+    return 0;
+  }
+  let id: string;
+  if (sub === 'resume') {
+    const sweep = str(args, 'sweep');
+    if (sweep === undefined) throw new UsageError('sweep resume needs --sweep ID');
+    id = (await cli.call('sweeps.resume', { id: sweep })).id;
+    cli.info(`sweep ${id} resumed`);
+  } else {
+    if (sub !== undefined) throw new UsageError(`sweep takes --spec FILE, or one of resume, list, show; not "${sub}"`);
+    const file = str(args, 'spec');
+    if (file === undefined) throw new UsageError('sweep needs --spec FILE (JSON)');
+    let spec: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object');
+      spec = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (spec['base'] === undefined) spec['base'] = await buildStartInput(cli, args);
+    id = (await cli.call('sweeps.start', spec as unknown as MethodInput<'sweeps.start'>)).id;
+    cli.info(`sweep ${id} started`);
+  }
+  const detail = await followSweep(cli, id);
+  cli.print({
+    id: detail.id,
+    name: detail.name,
+    status: detail.status,
+    strategy: detail.strategy,
+    metric: detail.metric,
+    error: detail.error,
+    wallSeconds: detail.startedAt && detail.endedAt ? (Date.parse(detail.endedAt) - Date.parse(detail.startedAt)) / 1000 : null,
+    bestTrial: detail.bestTrial,
+    trials: detail.trialList.map((t) => ({ index: t.index, state: t.state, settings: t.settings, value: t.value, bestStep: t.bestStep, trainedSteps: t.trainedSteps, testAuc: t.test.auc ?? null, runId: t.runId })),
+  });
+  return detail.status === 'finished' ? 0 : 1;
+}
+
+/** Polls a sweep until it stops, logging each trial as it changes state; Ctrl+C cancels it (resumable). */
+async function followSweep(cli: Cli, id: string): Promise<MethodResult<'sweeps.get'>> {
+  const seen = new Map<number, string>();
+  const stopProgress = cli.onRunProgress();
+  const onSigint = (): void => {
+    cli.info('cancelling the sweep (resume it with: sweep resume --sweep ID) ...');
+    void cli.call('sweeps.cancel', { id }).catch(() => undefined);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    for (;;) {
+      const detail = await cli.call('sweeps.get', { id });
+      for (const t of detail.trialList) {
+        const key = `${t.state}:${t.completedRung}`;
+        if (seen.get(t.index) === key) continue;
+        seen.set(t.index, key);
+        if (t.state !== 'pending') {
+          cli.info(`trial ${t.index} ${t.state}${t.completedRung >= 0 ? ` (rung ${t.completedRung})` : ''}: ${Object.entries(t.settings).map(([k, v]) => `${k}=${v}`).join(' ')}${t.value !== null ? ` valid ${detail.metric} ${t.value.toFixed(4)}` : ''}`);
+        }
+      }
+      if (detail.status !== 'running' && detail.status !== 'queued') return detail;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    stopProgress();
+    process.removeListener('SIGINT', onSigint);
   }
 }
 

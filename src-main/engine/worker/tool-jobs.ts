@@ -11,7 +11,8 @@ import { computeMetrics, loadModel, predictBatches, runBench, runParity } from '
 import { runGpuBench } from '../train/bench-gpu';
 import { initBackend } from '../backend';
 import { benchPreprocess } from '../data/bench';
-import { benchSimulation } from '../sim';
+import { benchSimulation, compareRecommenders } from '../sim';
+import { DlrmClickModel } from '../train/click-model';
 import { benchProjections } from '../explore/bench';
 import type { BackendName, BenchFigures, BenchRow, DatasetSpec, EvaluateResult, GenerateResult } from '../../domain';
 import type { JobContext } from './protocol';
@@ -156,13 +157,13 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
 }
 
 export interface ComponentBenchPayload {
-  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu';
+  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders';
   /** gpu: timed seconds per configuration (default 5) and batch sizes (default 2048, 16384). */
   seconds?: number;
   batchSizes?: number[];
   /** preprocess: rows of the generated file (default 1,000,000); parity: training rows (default 200,000). */
   rows?: number;
-  /** parity: epochs (default 3) and init seeds (default 1, 2). */
+  /** parity: epochs (default 3) and init seeds (default 1, 2); recommenders: the world's seed is seeds[0] (default 42). */
   epochs?: number;
   seeds?: number[];
   /** parity: where ../shared/peer/torch_dlrm.py is. */
@@ -190,6 +191,8 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     }
     case 'parity':
       return parityBench(p, log);
+    case 'recommenders':
+      return recommenderBench(p, log);
     case 'gpu': {
       const r = await runGpuBench({ presets: ['criteo-kaggle', 'terabyte'], batchSizes: p.batchSizes ?? [2048, 16384], seconds: p.seconds ?? 5, log });
       return r.rows.map((row) => ({
@@ -237,4 +240,47 @@ async function parityBench(p: ComponentBenchPayload, log: (line: string) => void
     ...result.torch.map((t) => ({ side: 'torch_dlrm.py', seed: t.seed, testAuc: t.auc, testLogLoss: null })),
     { side: 'mean', seed: null, testAuc: result.oursMeanAuc, testLogLoss: null, torchMeanAuc: result.torchMeanAuc, gap: result.gap },
   ];
+}
+
+/**
+ * CF, ALS, MF and DLRM on the simulator's log (engine/sim/recommender-comparison.ts): held-out
+ * ranking metrics on a random log, then each as a closed-loop policy. One row per model and per policy.
+ */
+async function recommenderBench(p: ComponentBenchPayload, log: (line: string) => void): Promise<BenchFigures[]> {
+  await initBackend();
+  const models: DlrmClickModel[] = [];
+  const seed = p.seeds?.[0] ?? 42;
+  try {
+    const result = await compareRecommenders({
+      spec: { seed },
+      log,
+      dlrmTrainer: () => {
+        const model = new DlrmClickModel({ seed });
+        models.push(model);
+        return model;
+      },
+    });
+    const k = result.k;
+    return [
+      ...result.ranking.map((r) => ({
+        part: `offline, held-out clicks of the last ${result.heldOutRounds} rounds`,
+        model: r.model,
+        [`ndcg@${k}`]: r.ndcg,
+        [`precision@${k}`]: r.precision,
+        [`recall@${k}`]: r.recall,
+        users: r.users,
+        fitSeconds: r.fitSeconds,
+      })),
+      ...result.loop.map((r) => ({
+        part: `closed loop, mean of the last ${Math.max(1, Math.floor(result.spec.rounds / 4))} rounds`,
+        model: r.policy,
+        clickRate: r.clickRate,
+        intraListDiversity: r.intraListDiversity,
+        coverage: r.coverage,
+        extremeShare: r.extremeShare,
+      })),
+    ];
+  } finally {
+    for (const model of models) model.dispose();
+  }
 }
