@@ -41,7 +41,9 @@ export const RULES: LayerRules = {
   'doors/web': { may: ['domain', 'service', 'doors', 'doors/cli'] },
   'doors/electron': { may: ['domain', 'service', 'doors', 'native'] },
   'doors/preload': { may: ['domain', 'service', 'doors'] },
-  renderer: { may: [], types: ['service', 'domain'] },
+  // The renderer shows the domain's vocabulary (plain data and pure functions, no Node) and takes
+  // types from the service contract and the desktop bridge (doors/desktop-bridge.ts).
+  renderer: { may: ['domain'], types: ['service', 'doors'] },
 };
 
 /** Files allowed to break a rule, each with its reason. */
@@ -85,10 +87,16 @@ describe('import direction', () => {
       { path: 'src-renderer/src/planted.ts', text: "const job = await import('../../src-main/engine/train/trainer');\n" },
       { path: 'src-main/engine/model/planted-type.ts', text: "import type {\n  TrainJob,\n} from '../train/trainer';\n" },
       { path: 'src-main/engine/newfolder/planted.ts', text: "import type { ModelSpec } from '../../domain';\n" },
+      { path: 'src-renderer/src/lib/planted.ts', text: "import { IPC_CHANNELS } from '../../../src-main/doors/desktop-bridge';\n" },
     ];
     const violations = checkImports(collectImports(planted), RULES);
     expect(violations.map((v) => v.from)).toEqual(planted.map((p) => p.path));
     expect(violations[5].message).toContain('no rule');
+    // The renderer may read the domain's values, but only types from the doors.
+    const rendererOk = collectImports([
+      { path: 'src-renderer/src/lib/ok.ts', text: "import type { PreloadApi } from '../../../src-main/doors/desktop-bridge';\nimport { policyLabel } from '../../../src-main/domain/simulation-vocabulary';\n" },
+    ]);
+    expect(checkImports(rendererOk, RULES)).toEqual([]);
     // A type-only import where types are allowed passes; the same as a value import does not.
     const typeOk = collectImports([{ path: 'src-main/engine/model/ok.ts', text: "import type { Batch } from '../data/types';\n" }]);
     expect(checkImports(typeOk, RULES)).toEqual([]);

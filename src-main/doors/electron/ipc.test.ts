@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcMainInvokeEvent } from 'electron';
-import { bindFilePicker, bindServiceToIpc, CALL_CHANNEL, EVENT_CHANNEL, forwardEvents, PICK_FILE_CHANNEL, type IpcReply, type ShowOpenDialog } from './ipc';
+import { bindFilePicker, bindServiceToIpc, forwardEvents, type ShowOpenDialog } from './ipc';
+import { IPC_CHANNELS, type IpcReply } from '../desktop-bridge';
 import type { ServiceDoor } from '../../service/door';
 import type { StudioEvent } from '../../service/contract';
 import { ApiError } from '../../service/validate';
@@ -44,7 +45,7 @@ const APP_URL = 'file:///app/out/renderer/index.html';
 describe('Electron IPC binding', () => {
   const ipc = fakeIpcMain();
   const remove = bindServiceToIpc(ipc as never, service(), { isTrustedSender: (url) => url === APP_URL });
-  const invoke = (url: string, ...args: unknown[]): Promise<IpcReply> => ipc.handlers.get(CALL_CHANNEL)!(senderAt(url), ...args);
+  const invoke = (url: string, ...args: unknown[]): Promise<IpcReply> => ipc.handlers.get(IPC_CHANNELS.call)!(senderAt(url), ...args);
 
   it('routes a call from the app window to the service and wraps the result', async () => {
     await expect(invoke(APP_URL, 'runs.list', { limit: 3 })).resolves.toEqual({ ok: true, value: { method: 'runs.list', input: { limit: 3 } } });
@@ -70,7 +71,7 @@ describe('Electron IPC binding', () => {
 
   it('returns a remover that unregisters the handler', () => {
     remove();
-    expect(ipc.handlers.has(CALL_CHANNEL)).toBe(false);
+    expect(ipc.handlers.has(IPC_CHANNELS.call)).toBe(false);
   });
 
   it('forwards service events to the window until it is destroyed', () => {
@@ -83,7 +84,7 @@ describe('Electron IPC binding', () => {
     destroyed = true;
     svc.emit(event);
     stop();
-    expect(sent).toEqual([[EVENT_CHANNEL, event]]);
+    expect(sent).toEqual([[IPC_CHANNELS.event, event]]);
   });
 });
 
@@ -98,7 +99,7 @@ describe('dataset file picker over IPC', () => {
       asked.push(options);
       return answers.shift()!;
     }, trusted);
-    const pick = ipc.handlers.get(PICK_FILE_CHANNEL)!;
+    const pick = ipc.handlers.get(IPC_CHANNELS.pickFile)!;
     await expect(pick(senderAt('file:///app/index.html'))).resolves.toEqual({ ok: true, value: '/data/day_0.tsv' });
     await expect(pick(senderAt('file:///app/index.html'))).resolves.toEqual({ ok: true, value: null });
     expect(asked[0].properties).toEqual(['openFile']);

@@ -1,15 +1,12 @@
 /**
- * Electron IPC binding of the service. Transport only: one channel for calls, one for events.
+ * Electron IPC binding of the service. Transport only: one channel for calls, one for events, one for
+ * the file picker (their names and the reply shape are declared in doors/desktop-bridge.ts).
  * Kept free of runtime `electron` imports so it is testable without the Electron binary.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { ServiceDoor } from '../../service/door';
-import type { ApiErrorBody } from '../../service/contract';
 import { ApiError } from '../../service/validate';
-
-export const CALL_CHANNEL = 'studio:call';
-export const EVENT_CHANNEL = 'studio:event';
-export const PICK_FILE_CHANNEL = 'studio:pick-file';
+import { IPC_CHANNELS, type IpcReply } from '../desktop-bridge';
 
 /** The file kinds the dataset picker offers (Electron's dialog filter format). */
 export const DATASET_FILE_FILTERS = [
@@ -24,9 +21,6 @@ export type ShowOpenDialog = (options: {
   filters: typeof DATASET_FILE_FILTERS;
 }) => Promise<{ canceled: boolean; filePaths: string[] }>;
 
-/** What travels back over IPC: Electron mangles thrown errors, so results are wrapped. */
-export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
-
 export interface IpcBindingOptions {
   /** True when the frame that sent a call is our own renderer (file:// of out/renderer or the dev server). */
   isTrustedSender(senderUrl: string): boolean;
@@ -38,7 +32,7 @@ export function bindServiceToIpc(
   service: ServiceDoor,
   options: IpcBindingOptions,
 ): () => void {
-  ipcMain.handle(CALL_CHANNEL, async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<IpcReply> => {
+  ipcMain.handle(IPC_CHANNELS.call, async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<IpcReply> => {
     const senderUrl = event.senderFrame?.url ?? '';
     if (!options.isTrustedSender(senderUrl)) {
       return { ok: false, error: { error: 'calls are accepted only from the app window', code: 'unauthorized' } };
@@ -53,7 +47,7 @@ export function bindServiceToIpc(
       return { ok: false, error: apiError.toBody() };
     }
   });
-  return () => ipcMain.removeHandler(CALL_CHANNEL);
+  return () => ipcMain.removeHandler(IPC_CHANNELS.call);
 }
 
 /**
@@ -66,19 +60,19 @@ export function bindFilePicker(
   showOpenDialog: ShowOpenDialog,
   options: IpcBindingOptions,
 ): () => void {
-  ipcMain.handle(PICK_FILE_CHANNEL, async (event: IpcMainInvokeEvent): Promise<IpcReply> => {
+  ipcMain.handle(IPC_CHANNELS.pickFile, async (event: IpcMainInvokeEvent): Promise<IpcReply> => {
     if (!options.isTrustedSender(event.senderFrame?.url ?? '')) {
       return { ok: false, error: { error: 'calls are accepted only from the app window', code: 'unauthorized' } };
     }
     const result = await showOpenDialog({ title: 'Choose a Criteo click log', properties: ['openFile'], filters: DATASET_FILE_FILTERS });
     return { ok: true, value: result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0] };
   });
-  return () => ipcMain.removeHandler(PICK_FILE_CHANNEL);
+  return () => ipcMain.removeHandler(IPC_CHANNELS.pickFile);
 }
 
 /** Forwards service events to one window's renderer; returns the remover. */
 export function forwardEvents(service: ServiceDoor, target: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
   return service.onEvent((event) => {
-    if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event);
+    if (!target.isDestroyed()) target.send(IPC_CHANNELS.event, event);
   });
 }

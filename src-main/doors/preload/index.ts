@@ -1,38 +1,30 @@
 /**
- * The narrow, typed bridge the renderer sees as `window.api`. It exposes exactly three functions
- * (service calls, service events, the native dataset-file picker) and never the raw ipcRenderer. Runs sandboxed (CommonJS), so it may import only `electron`.
+ * The narrow, typed bridge the renderer sees as `window.api`: exactly PreloadApi (service calls,
+ * service events, the native dataset-file picker), never the raw ipcRenderer. Runs sandboxed
+ * (CommonJS), so its bundle may require only `electron`; the boundary's names come from
+ * doors/desktop-bridge.ts (plain constants, inlined by the build).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { IPC_CHANNELS, PRELOAD_API_KEY, type IpcReply, type PreloadApi } from '../desktop-bridge';
 
-const CALL_CHANNEL = 'studio:call';
-const EVENT_CHANNEL = 'studio:event';
-const PICK_FILE_CHANNEL = 'studio:pick-file';
-
-type IpcReply = { ok: true; value: unknown } | { ok: false; error: { error: string; field?: string; code: string } };
-
-const api = {
-  /** Calls a service method; rejects with the service's user-facing message. */
-  async call(method: string, input: unknown): Promise<unknown> {
-    const reply = (await ipcRenderer.invoke(CALL_CHANNEL, method, input)) as IpcReply;
+const api: PreloadApi = {
+  async call(method, input) {
+    const reply = (await ipcRenderer.invoke(IPC_CHANNELS.call, method, input)) as IpcReply;
     if (reply.ok) return reply.value;
     throw new Error(reply.error.error);
   },
-  /** Opens the native file dialog for a dataset; the chosen path, or null when cancelled. */
-  async pickFile(): Promise<string | null> {
-    const reply = (await ipcRenderer.invoke(PICK_FILE_CHANNEL)) as IpcReply;
+  async pickFile() {
+    const reply = (await ipcRenderer.invoke(IPC_CHANNELS.pickFile)) as IpcReply;
     if (reply.ok) return typeof reply.value === 'string' ? reply.value : null;
     throw new Error(reply.error.error);
   },
-  /** Subscribes to service events; returns the unsubscribe function. */
-  onEvent(listener: (event: unknown) => void): () => void {
+  onEvent(listener) {
     const wrapped = (_event: IpcRendererEvent, payload: unknown): void => listener(payload);
-    ipcRenderer.on(EVENT_CHANNEL, wrapped);
+    ipcRenderer.on(IPC_CHANNELS.event, wrapped);
     return () => {
-      ipcRenderer.removeListener(EVENT_CHANNEL, wrapped);
+      ipcRenderer.removeListener(IPC_CHANNELS.event, wrapped);
     };
   },
 };
 
-export type PreloadApi = typeof api;
-
-contextBridge.exposeInMainWorld('api', api);
+contextBridge.exposeInMainWorld(PRELOAD_API_KEY, api);

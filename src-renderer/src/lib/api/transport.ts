@@ -3,14 +3,10 @@
  * knows which one is active.
  */
 import type { StudioClient, StudioEvent } from '../../../../src-main/service/contract';
+import type { PreloadApi } from '../../../../src-main/doors/desktop-bridge';
 
-/** What the Electron preload exposes as `window.api` (via contextBridge). */
-export interface PreloadBridge {
-  call(method: string, input: unknown): Promise<unknown>;
-  onEvent(listener: (event: unknown) => void): () => void;
-  /** The native dataset-file dialog: the chosen path, or null when cancelled. */
-  pickFile(): Promise<string | null>;
-}
+/** What the Electron preload exposes as `window.api` (via contextBridge), declared once beside the preload. */
+export type PreloadBridge = PreloadApi;
 
 declare global {
   interface Window {
