@@ -16,3 +16,4 @@ export type * from './events';
 export { RUN_FILES } from './run-files';
 export type * from './early-stopping';
 export type * from './sweep';
+export type * from './torch-job';
