@@ -31,7 +31,7 @@ describe('spec helpers', () => {
     spec.slateSize = 10;
     spec.drift = 2;
     const problems = checkSpec(spec);
-    expect(problems['policies[7].label']).toContain('mmr λ=0.5');
+    expect(problems['policies[7].label']).toContain('mmr lambda=0.5');
     expect(problems.slateSize).toBe('At most the number of items');
     expect(problems.drift).toBe('Between 0 and 1');
   });
@@ -73,7 +73,7 @@ describe('frontier', () => {
     };
     const points = frontierPoints(detail, 'intraListDiversity', 'clickRate');
     expect(points).toHaveLength(spec.policies.length);
-    const mmr = points.find((entry) => entry.label === 'mmr λ=0.4');
+    const mmr = points.find((entry) => entry.label === 'mmr lambda=0.4');
     expect(mmr).toMatchObject({ kind: 'mmr', parameter: 0.4, x: 0.4, y: 0.5 });
     expect(points.find((entry) => entry.label === 'oracle')?.kind).toBe('oracle');
   });

@@ -1,15 +1,15 @@
 /**
  * The simulation form's model: defaults small enough to run in seconds, the policy parameters
- * (the kinds, their labels and hints come from the engine through 'sim.policies'), labels as the engine gives them, a light client-side check (the service validates
+ * (the kinds, their labels and hints come from the engine through 'sim.policies'), labels and parameter defaults from the domain (as the engine gives them), a light client-side check (the service validates
  * again and names the field), and the specs of the λ / ε sweeps.
  */
 import type { PolicyDescription, PolicySpec, SimulationDetail, SimulationSpec } from '../../../../src-main/service/contract';
+import { DEFAULT_EPSILON, DEFAULT_LAMBDA, policyLabel } from '../../../../src-main/domain/simulation-vocabulary';
+
+export { DEFAULT_EPSILON, DEFAULT_LAMBDA, policyLabel };
 
 /** What the form needs of a policy kind: the engine's descriptions, loaded with 'sim.policies'. */
 export type PolicyOption = Pick<PolicyDescription, 'kind' | 'label' | 'parameter' | 'hint'>;
-
-export const DEFAULT_EPSILON = 0.1;
-export const DEFAULT_LAMBDA = 0.5;
 
 /** Small enough to finish in seconds (also in the browser tests). */
 export function defaultSpec(): SimulationSpec {
@@ -37,21 +37,6 @@ export function defaultSpec(): SimulationSpec {
       { kind: 'calibrated', lambda: DEFAULT_LAMBDA },
     ],
   };
-}
-
-/** The label the engine gives a policy (e.g. "mmr λ=0.5") unless the spec names it. */
-export function policyLabel(policy: PolicySpec): string {
-  if (policy.label !== undefined && policy.label.trim() !== '') return policy.label.trim();
-  switch (policy.kind) {
-    case 'epsilon-greedy':
-      return `epsilon-greedy ε=${policy.epsilon ?? DEFAULT_EPSILON}`;
-    case 'mmr':
-      return `mmr λ=${policy.lambda ?? DEFAULT_LAMBDA}`;
-    case 'calibrated':
-      return `calibrated λ=${policy.lambda ?? DEFAULT_LAMBDA}`;
-    default:
-      return policy.kind;
-  }
 }
 
 /** A policy with only the parameter its kind takes (the service rejects the others). */
