@@ -4,6 +4,7 @@
  */
 import type {
   DatasetSpec,
+  EarlyStoppingSpec,
   FeatureImportanceInput,
   HeatmapInput,
   ModelSpec,
@@ -131,7 +132,7 @@ function parseCategoryEncoding(value: unknown, field: string): CategoryEncodingS
  */
 export function parseTrainSpec(value: unknown, field = 'train', modelKind?: ModelKind): TrainSpec {
   const o = object(value, field);
-  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads'], field);
+  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads', 'earlyStopping'], field);
   const spec: TrainSpec = {
     batchSize: integer(o['batchSize'], `${field}.batchSize`, 1, 65_536),
     epochs: number(o['epochs'], `${field}.epochs`, { min: 0.001, max: 1000 }),
@@ -142,7 +143,19 @@ export function parseTrainSpec(value: unknown, field = 'train', modelKind?: Mode
   };
   if (o['backend'] !== undefined) spec.backend = oneOf(o['backend'], `${field}.backend`, BACKENDS);
   spec.threads = o['threads'] !== undefined ? (integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2) : defaultTrainingThreads(modelKind);
+  if (o['earlyStopping'] !== undefined) spec.earlyStopping = parseEarlyStopping(o['earlyStopping'], `${field}.earlyStopping`);
   return spec;
+}
+
+/** Early stopping: metric (logLoss or auc, default logLoss), patience in evaluations (1-1000, default 3), minDelta (0-1, default 0). */
+export function parseEarlyStopping(value: unknown, field = 'train.earlyStopping'): EarlyStoppingSpec {
+  const o = object(value, field);
+  onlyKeys(o, ['metric', 'patience', 'minDelta'], field);
+  return {
+    metric: oneOf(o['metric'] ?? 'logLoss', `${field}.metric`, ['logLoss', 'auc'] as const),
+    patience: integer(o['patience'] ?? 3, `${field}.patience`, 1, 1000),
+    minDelta: number(o['minDelta'] ?? 0, `${field}.minDelta`, { min: 0, max: 1 }),
+  };
 }
 
 function tags(value: unknown, field: string): string[] {

@@ -34,6 +34,16 @@ interface QueuedRun {
   id: string;
   input: StartRunInput;
   resumeFrom: string | null;
+  /** Pause at this fraction of the run (a sweep's rung). */
+  pauseAtFraction?: number;
+}
+
+/** How a run's job ended, for callers that wait on it (sweeps). */
+export interface RunEnd {
+  status: 'finished' | 'failed' | 'cancelled';
+  error: string | null;
+  /** Ended at its pauseAtFraction (status 'cancelled'). */
+  paused: boolean;
 }
 
 export class RunManager {
@@ -41,6 +51,7 @@ export class RunManager {
   private readonly queue: QueuedRun[] = [];
   private readonly maxConcurrent: number;
   private closing = false;
+  private readonly endWaiters = new Map<string, ((end: RunEnd) => void)[]>();
 
   constructor(private readonly ctx: ServiceContext) {
     const fromEnv = Number(process.env['DLRM_STUDIO_MAX_CONCURRENT_RUNS'] ?? '1');
@@ -54,21 +65,35 @@ export class RunManager {
     return id;
   }
 
-  resume(id: string): string {
+  /** Starts a run already created in the store (a sweep's trial, created with its trial link). */
+  startCreated(id: string, input: StartRunInput, pauseAtFraction?: number): void {
+    this.ctx.store.ensureRunFolder(id);
+    this.enqueue({ id, input, resumeFrom: null, ...(pauseAtFraction !== undefined ? { pauseAtFraction } : {}) });
+  }
+
+  resume(id: string, pauseAtFraction?: number): string {
     if (this.active.has(id) || this.queue.some((q) => q.id === id)) {
       throw new ApiError(`run ${id} is already running or queued`, 'conflict');
     }
     const info = this.ctx.store.prepareResume(id);
-    this.enqueue({ id, input: info.config, resumeFrom: info.lastCheckpointPath });
+    this.enqueue({ id, input: info.config, resumeFrom: info.lastCheckpointPath, ...(pauseAtFraction !== undefined ? { pauseAtFraction } : {}) });
     return id;
+  }
+
+  /** Resolves when the run's job ends (call right after starting or resuming it). */
+  whenEnded(id: string): Promise<RunEnd> {
+    return new Promise((resolve) => {
+      const list = this.endWaiters.get(id) ?? [];
+      list.push(resolve);
+      this.endWaiters.set(id, list);
+    });
   }
 
   cancel(id: string): void {
     const queued = this.queue.findIndex((q) => q.id === id);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.ctx.store.markRunEnded(id, 'cancelled', null);
-      this.ctx.emit({ type: 'run-status', runId: id, status: 'cancelled', error: null });
+      this.end(id, 'cancelled', null);
       return;
     }
     const run = this.active.get(id);
@@ -80,6 +105,12 @@ export class RunManager {
     return this.active.has(id) || this.queue.some((q) => q.id === id);
   }
 
+  /**
+   * The process is stopping (a signal, the window closing): running jobs are asked to stop (they
+   * write a checkpoint) and then ended. A stop of the process is not a user's cancel of the run,
+   * so every run of this process still running or queued becomes 'interrupted', resumable, the
+   * state a kill -9 leaves too; 'cancelled' stays for runs.cancel. Safe to call twice.
+   */
   async shutdown(): Promise<void> {
     this.closing = true;
     this.queue.length = 0;
@@ -90,6 +121,9 @@ export class RunManager {
       await run.handle.terminate();
     });
     await Promise.all(waits);
+    for (const id of this.ctx.store.markInterrupted().runs) {
+      this.ctx.emit({ type: 'run-status', runId: id, status: 'interrupted', error: this.ctx.store.getRun(id).error });
+    }
   }
 
   private enqueue(job: QueuedRun): void {
@@ -112,6 +146,7 @@ export class RunManager {
       cacheDir: this.ctx.cacheDir,
       resumeFrom: job.resumeFrom,
       workerScript: this.ctx.jobs.workerScript,
+      ...(job.pauseAtFraction !== undefined ? { pauseAtFraction: job.pauseAtFraction } : {}),
     };
     const run: ActiveRun = {
       handle: this.ctx.jobs.start<TrainJobResult>({ kind: 'train', payload }, (event) => this.onEvent(id, run, event as TrainJobEvent)),
@@ -127,13 +162,16 @@ export class RunManager {
           if (result.test) {
             this.ctx.store.appendMetricValues(id, 'test', result.test, { step: result.step, samples: result.samplesSeen, wallTime: result.wallTime });
           }
+          if (result.best) this.ctx.store.setRunBest(id, result.best);
           this.end(id, 'finished', null);
-        } else {
-          this.end(id, 'cancelled', null);
+        } else if (!this.closing) {
+          this.end(id, 'cancelled', null, result.paused);
         }
+        // closing: left running for shutdown() to mark interrupted
       })
       .catch((err: unknown) => {
         this.flush(id, run);
+        if (this.closing) return; // stopped with the process: shutdown() marks it interrupted
         const cancelled = err instanceof JobError && err.cancelled;
         this.end(id, cancelled ? 'cancelled' : 'failed', cancelled ? null : err instanceof Error ? err.message : String(err));
       })
@@ -143,12 +181,15 @@ export class RunManager {
       });
   }
 
-  private end(id: string, status: 'finished' | 'failed' | 'cancelled', error: string | null): void {
+  private end(id: string, status: 'finished' | 'failed' | 'cancelled', error: string | null, paused = false): void {
     try {
       this.ctx.store.markRunEnded(id, status, error);
     } catch {
       // The run may have been deleted meanwhile; nothing left to record.
     }
+    const waiters = this.endWaiters.get(id) ?? [];
+    this.endWaiters.delete(id);
+    for (const resolve of waiters) resolve({ status, error, paused });
     this.ctx.emit({ type: 'run-status', runId: id, status, error });
   }
 

@@ -47,6 +47,7 @@ interface TrialRow {
   run_status: RunStatus | null;
   best_json: string | null;
   last_checkpoint_step: number | null;
+  best_step: number | null;
 }
 
 const SWEEP_COLUMNS = 'id, name, status, created_at, started_at, ended_at, strategy, seed, spec_json, error';
@@ -133,16 +134,20 @@ export function markSweepsInterrupted(db: WritableDB, isAlive: (pid: number) => 
   return dead;
 }
 
-function trialRows(db: ReadableDB, sweepId: string): TrialRow[] {
+/** Trials with their run's status, kept-model record, newest checkpoint and the step of the best validation value. */
+function trialRows(db: ReadableDB, sweepId: string, metric: SweepSpec['metric']): TrialRow[] {
   return db
-    .prepare<[string], TrialRow>(
+    .prepare<{ sweepId: string; series: string; direction: number }, TrialRow>(
       `SELECT t.trial, t.settings_json, t.state, t.run_id, t.rung, t.completed_rung, t.value, t.error,
               r.status AS run_status, r.best_json,
-              (SELECT MAX(a.step) FROM artifacts a WHERE a.run_id = t.run_id AND a.kind = 'checkpoint') AS last_checkpoint_step
+              (SELECT MAX(a.step) FROM artifacts a WHERE a.run_id = t.run_id AND a.kind = 'checkpoint') AS last_checkpoint_step,
+              (SELECT p.step FROM metric_series ms JOIN metric_points p ON p.series_id = ms.id
+                WHERE ms.run_id = t.run_id AND ms.name = @series AND p.value IS NOT NULL
+                ORDER BY p.value * @direction DESC, p.step LIMIT 1) AS best_step
        FROM sweep_trials t LEFT JOIN runs r ON r.id = t.run_id
-       WHERE t.sweep_id = ? ORDER BY t.trial`,
+       WHERE t.sweep_id = @sweepId ORDER BY t.trial`,
     )
-    .all(sweepId);
+    .all({ sweepId, series: metric === 'auc' ? 'valid/auc' : 'valid/logloss', direction: metric === 'auc' ? 1 : -1 });
 }
 
 function better(metric: SweepSpec['metric'], a: number, b: number): boolean {
@@ -163,7 +168,7 @@ function toTrials(db: ReadableDB, rows: readonly TrialRow[]): SweepTrial[] {
       rung: row.rung,
       completedRung: row.completed_rung,
       value: row.value,
-      bestStep: best?.step ?? null,
+      bestStep: best?.step ?? row.best_step,
       trainedSteps: best?.trainedSteps ?? row.last_checkpoint_step,
       test: row.run_id === null ? {} : (metrics.get(row.run_id)?.test ?? {}),
       error: row.error,
@@ -213,7 +218,7 @@ export function getSweep(db: ReadableDB, id: string): StoredSweepDetail {
   const read = db.transaction((): StoredSweepDetail => {
     const row = sweepRow(db, id);
     const spec = JSON.parse(row.spec_json) as SweepSpec;
-    const trialList = toTrials(db, trialRows(db, id));
+    const trialList = toTrials(db, trialRows(db, id, spec.metric));
     return { ...toSummary(row, spec, trialList), spec, trialList, error: row.error };
   });
   return read();
@@ -225,7 +230,7 @@ export function listSweeps(db: ReadableDB): SweepSummary[] {
     const rows = db.prepare<[], SweepRow>(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY created_at DESC, rowid DESC`).all();
     return rows.map((row) => {
       const spec = JSON.parse(row.spec_json) as SweepSpec;
-      return toSummary(row, spec, toTrials(db, trialRows(db, row.id)));
+      return toSummary(row, spec, toTrials(db, trialRows(db, row.id, spec.metric)));
     });
   });
   return read();

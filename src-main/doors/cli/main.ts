@@ -306,6 +306,10 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       const { id } = await cli.call('runs.start', input);
       cli.info(`run ${id} started (data: ${input.dataset.kind}, model: ${input.model.kind}${input.model.preset ? ` ${input.model.preset}` : ''})`);
       const detail = await cli.followRun(id);
+      if (detail.bestAt) {
+        const b = detail.bestAt;
+        cli.info(`${b.stoppedEarly ? 'stopped early; ' : ''}the model kept is the best at step ${b.step} of ${b.trainedSteps} (valid ${b.metric} ${b.value.toFixed(4)})`);
+      }
       cli.print(detail);
       return detail.status === 'finished' ? 0 : 1;
     }
