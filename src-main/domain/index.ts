@@ -17,3 +17,4 @@ export { RUN_FILES } from './run-files';
 export type * from './early-stopping';
 export type * from './sweep';
 export type * from './torch-job';
+export type * from './sharding';
