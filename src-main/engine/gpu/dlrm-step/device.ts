@@ -1,0 +1,41 @@
+/**
+ * A GPUDevice for training from any `GPU` object (navigator.gpu in a browser, or the one Dawn's
+ * `webgpu` package installs in Node: see ../../backend/webgpu.ts probeWebGpu): the adapter's own
+ * buffer and binding limits are requested (the defaults are far smaller), and 'timestamp-query' when
+ * the adapter has it (per-kernel timings).
+ */
+
+export interface TrainingDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  /** The adapter's description (or vendor / architecture). */
+  name: string;
+  /** Whether per-kernel timestamps can be taken. */
+  timestamps: boolean;
+}
+
+export async function requestTrainingDevice(gpu: GPU, powerPreference: GPUPowerPreference = 'high-performance'): Promise<TrainingDevice> {
+  const adapter = await gpu.requestAdapter({ powerPreference });
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const timestamps = adapter.features.has('timestamp-query');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures: timestamps ? ['timestamp-query'] : [],
+    requiredLimits: {
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    },
+  });
+  // GPUAdapter.info is newer than the @webgpu/types this project pins
+  const info = (adapter as GPUAdapter & { info?: { description?: string; vendor?: string; architecture?: string; device?: string } }).info ?? {};
+  const name = info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' / ') || 'unknown adapter';
+  return { device, adapter, name, timestamps };
+}
+
+/** The `GPU` object installed as navigator.gpu, or null. */
+export function navigatorGpu(): GPU | null {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  return nav?.gpu ?? null;
+}
