@@ -51,13 +51,27 @@ function parseParameter(value: unknown, field: string): SweepParameter {
   return parameter;
 }
 
+/** The base run input, its errors named under `base.` (e.g. base.train.batchSize). */
+function parseBase(value: unknown, paths: PathPolicy): StartRunInput {
+  if (value === undefined) throw badRequest('base', 'the run every trial starts from is missing');
+  try {
+    return parseStartRunInput(value, paths);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'bad-request') {
+      const field = err.field === undefined || err.field === 'input' ? 'base' : `base.${err.field}`;
+      throw new ApiError(`base.${err.message.replace(/^input: /, '')}`, 'bad-request', field);
+    }
+    throw err;
+  }
+}
+
 /** Validates a sweep spec from outside; every trial's run input is validated as runs.start would. */
 export function parseSweepSpec(value: unknown, paths: PathPolicy): SweepSpec {
   const o: Json = object(value);
   onlyKeys(o, ['name', 'base', 'parameters', 'strategy', 'trials', 'seed', 'metric', 'eta', 'rungs']);
   const strategy = oneOf(o['strategy'] ?? 'random', 'strategy', ['grid', 'random', 'halving'] as const);
   const spec: SweepSpec = {
-    base: parseStartRunInput(o['base'], paths),
+    base: parseBase(o['base'], paths),
     parameters: array(o['parameters'], 'parameters', parseParameter, { min: 1, max: 20 }),
     strategy,
     trials: integer(o['trials'] ?? (strategy === 'grid' ? 100 : 10), 'trials', 1, MAX_TRIALS),
