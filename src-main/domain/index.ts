@@ -18,3 +18,4 @@ export type * from './early-stopping';
 export type * from './sweep';
 export type * from './torch-job';
 export type * from './sharding';
+export type * from './memory';

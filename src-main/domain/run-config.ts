@@ -30,7 +30,27 @@ export interface ModelSpec {
   /** MF only: the categorical features (0..25) holding the user and the item (default C1, C2). */
   userField?: number;
   itemField?: number;
+  /** DLRM only: a memory-saving embedding kind (absent: one full row per value). See EmbeddingCompressionSpec. */
+  compression?: EmbeddingCompressionSpec;
+  /** DLRM only: how table rows are stored (absent or 'fp32': float32); arithmetic stays float32. */
+  tablePrecision?: TablePrecision;
 }
+
+/**
+ * Memory-saving embeddings (issue #15), each a DLRM table kind with its own explicit backward.
+ * - 'qr' (Shi et al. 2019): value i of a table of n rows reads row floor(i / m) of a quotient table
+ *   [ceil(n / m), D] and row i mod m of a remainder table [m, D] (m = remainderRows), combined by
+ *   element-wise product or sum: two small tables, each value a distinct pair.
+ * - 'mixed-dim' (Ginart et al. 2019, two popularity blocks): rows [0, h) of each table (h = the
+ *   hotShare of its rows, the most frequent values under vocabulary encoding) keep D columns; the
+ *   other rows get coldDim columns and a learned [coldDim, D] projection up to the interaction's D.
+ */
+export type EmbeddingCompressionSpec =
+  | { kind: 'qr'; remainderRows: number; combine: 'product' | 'sum' }
+  | { kind: 'mixed-dim'; hotShare: number; coldDim: number };
+
+/** Storage of table rows: float32, IEEE half (fp16) or bfloat16 (bf16); updates are computed in float32 and rounded to nearest. */
+export type TablePrecision = 'fp32' | 'fp16' | 'bf16';
 
 export interface OptimizerSpec {
   /** Optimizer of the dense (MLP) weights. */

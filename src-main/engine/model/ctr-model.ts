@@ -16,7 +16,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
-import type { EmbeddingBagCollection } from './embedding';
+import type { EmbeddingTables } from './embedding-tables';
 
 /** Everything needed to rebuild a model's numbers: tables and dense parameters as flat arrays. */
 export interface ModelWeights {
@@ -54,8 +54,8 @@ export interface CtrModel {
   readonly numDense: number;
   /** Rows of the table of each categorical feature of the data, [F] (what the model was built for). */
   readonly featureTableSizes: readonly number[];
-  /** The host tables the model reads (T tables of width W). */
-  readonly embeddings: EmbeddingBagCollection;
+  /** The host tables the model reads (T pooled vectors of width W; full, compressed or half-precision tables). */
+  readonly embeddings: EmbeddingTables;
   /** Parameters: all table rows plus the dense parameters. */
   readonly paramCount: number;
   /** The categorical input the tables read: the batch's own for most kinds, two features for MF. */

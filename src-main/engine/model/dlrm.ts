@@ -11,7 +11,8 @@ import type { ModelKind } from '../../domain';
 import type { Batch, JaggedIndices } from '../data/types';
 import { type DlrmArchitecture, numVectors } from './architecture';
 import { PairDotAccumulator, type CtrModel, type HostGradients, type InteractionStrengths, type LossInput, type ModelWeights } from './ctr-model';
-import { EmbeddingBagCollection } from './embedding';
+import { createEmbeddingTables, type TableOptions } from './compressed-embedding';
+import type { EmbeddingTables } from './embedding-tables';
 import { Mlp } from './dense';
 import type { ExplainableModel } from './explainable';
 import { interact, interactionBackward, interactionForward, pairLayout, splitVectors, stackVectors } from './interaction';
@@ -27,13 +28,14 @@ export type DlrmWeights = ModelWeights;
 
 export class Dlrm implements ExplainableModel, CtrModel {
   readonly kind: ModelKind = 'dlrm';
-  readonly embeddings: EmbeddingBagCollection;
+  readonly embeddings: EmbeddingTables;
   readonly bottom: Mlp;
   readonly top: Mlp;
 
   private constructor(
     readonly arch: DlrmArchitecture,
-    embeddings: EmbeddingBagCollection,
+    private readonly featureRows: readonly number[],
+    embeddings: EmbeddingTables,
     bottom: Mlp,
     top: Mlp,
   ) {
@@ -44,26 +46,27 @@ export class Dlrm implements ExplainableModel, CtrModel {
 
   /**
    * A freshly initialised model (reference init, deterministic for a seed): tables first, then the
-   * bottom MLP, then the top MLP draw from one generator.
+   * bottom MLP, then the top MLP draw from one generator. tableOptions: compressed or half-precision
+   * tables (compressed-embedding.ts; default full float32 tables).
    */
-  static create(arch: DlrmArchitecture, tableSizes: readonly number[], seed: number | Rng): Dlrm {
+  static create(arch: DlrmArchitecture, tableSizes: readonly number[], seed: number | Rng, tableOptions: TableOptions = {}): Dlrm {
     if (tableSizes.length !== arch.numFeatures) {
       throw new Error(`got ${tableSizes.length} table sizes for ${arch.numFeatures} categorical features`);
     }
     const rng = typeof seed === 'number' ? new Rng(seed) : seed;
-    const embeddings = EmbeddingBagCollection.initialized(tableSizes, arch.embeddingDim, rng);
+    const embeddings = createEmbeddingTables(tableOptions, tableSizes, arch.embeddingDim, { rng });
     const bottom = new Mlp('bottom', arch.bottomSizes, false, rng);
     const top = new Mlp('top', arch.topSizes, true, rng);
-    return new Dlrm(arch, embeddings, bottom, top);
+    return new Dlrm(arch, tableSizes, embeddings, bottom, top);
   }
 
-  /** A model from saved weights (the tables are used as given, not copied). */
-  static fromWeights(arch: DlrmArchitecture, tableSizes: readonly number[], weights: DlrmWeights): Dlrm {
-    const embeddings = new EmbeddingBagCollection(tableSizes, arch.embeddingDim, weights.tables);
+  /** A model from saved weights (float32 tables are used as given, not copied; weights.tables are the stored tables). */
+  static fromWeights(arch: DlrmArchitecture, tableSizes: readonly number[], weights: DlrmWeights, tableOptions: TableOptions = {}): Dlrm {
+    const embeddings = createEmbeddingTables(tableOptions, tableSizes, arch.embeddingDim, { tables: weights.tables });
     const bottomCount = 2 * (arch.bottomSizes.length - 1);
     const bottom = new Mlp('bottom', arch.bottomSizes, false, weights.dense.slice(0, bottomCount));
     const top = new Mlp('top', arch.topSizes, true, weights.dense.slice(bottomCount));
-    return new Dlrm(arch, embeddings, bottom, top);
+    return new Dlrm(arch, tableSizes, embeddings, bottom, top);
   }
 
   get numFeatures(): number {
@@ -72,11 +75,12 @@ export class Dlrm implements ExplainableModel, CtrModel {
   get embeddingDim(): number {
     return this.arch.embeddingDim;
   }
+  /** Logical rows of each feature's table, [F] (compressed kinds store fewer). */
   get tableSizes(): readonly number[] {
-    return this.embeddings.tableSizes;
+    return this.featureRows;
   }
   get featureTableSizes(): readonly number[] {
-    return this.embeddings.tableSizes;
+    return this.featureRows;
   }
   get numDense(): number {
     return this.arch.numDense;
@@ -90,8 +94,9 @@ export class Dlrm implements ExplainableModel, CtrModel {
     return [...this.bottom.variables(), ...this.top.variables()];
   }
 
+  /** Feature f's vectors [rows_f, D] (a copy for compressed kinds). */
   table(f: number): Float32Array {
-    return this.embeddings.tables[f];
+    return this.embeddings.featureMatrix(f);
   }
 
   sparseInput(batch: Batch): JaggedIndices {

@@ -7,16 +7,11 @@
  */
 import type { JaggedIndices } from '../data/types';
 import type { Rng } from '../random/rng';
+import type { EmbeddingTables, RowUpdater, SparseRowGradient } from './embedding-tables';
 
-/** Gradient of one table restricted to the rows a batch touched. */
-export interface SparseRowGradient {
-  /** Distinct rows touched, in first-seen order, [U]. */
-  rows: Int32Array;
-  /** Summed gradient of each row, row-major [U, D]. */
-  values: Float32Array;
-}
+export type { SparseRowGradient } from './embedding-tables';
 
-export class EmbeddingBagCollection {
+export class EmbeddingBagCollection implements EmbeddingTables {
   /** Table f, row-major [tableSizes[f], D]. */
   readonly tables: Float32Array[];
   /**
@@ -61,6 +56,24 @@ export class EmbeddingBagCollection {
   /** Number of parameters (all rows of all tables). */
   get paramCount(): number {
     return this.tables.reduce((n, t) => n + t.length, 0);
+  }
+
+  /** Every table is D wide. */
+  get tableWidths(): readonly number[] {
+    return this.tableSizes.map(() => this.dim);
+  }
+
+  get storedBytes(): number {
+    return this.tables.reduce((n, t) => n + t.byteLength, 0);
+  }
+
+  /** Table f itself (not a copy), [rows_f, D]. */
+  featureMatrix(f: number): Float32Array {
+    return this.tables[f];
+  }
+
+  applyRowGradients(gradients: readonly SparseRowGradient[], optimizer: RowUpdater, learningRate: number): void {
+    gradients.forEach((g, f) => optimizer.apply(f, this.tables[f], g, learningRate));
   }
 
   /**

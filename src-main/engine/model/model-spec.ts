@@ -5,7 +5,7 @@
  * Which ModelSpec fields each kind reads (the others are ignored, so a form can keep them):
  * | kind | fields |
  * |---|---|
- * | dlrm | embeddingDim, bottomMlp, topMlp, interaction, hashSize (see architecture.ts) |
+ * | dlrm | embeddingDim, bottomMlp, topMlp, interaction, hashSize (see architecture.ts), compression and tablePrecision (table-layout.ts) |
  * | dcn  | embeddingDim, hashSize, crossLayers (default 3), topMlp = the deep network's widths after x0 (e.g. "512-256"; empty: cross network only) |
  * | fm   | embeddingDim (factor dim), hashSize |
  * | mf   | embeddingDim (factor dim), hashSize, userField / itemField (default 0 and 1: C1 and C2) |
@@ -13,6 +13,7 @@
  */
 import type { ModelCheck, ModelKind, ModelSpec, OptimizerSpec } from '../../domain';
 import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES, type DlrmArchitecture, denseParamCount, mlpParamCount, parseLayerSizes, resolveArchitecture } from './architecture';
+import { bytesPerValue, compressionErrors, tableParts, tableRowCount, tableValueCount } from './table-layout';
 
 /** Cross layers of a DCN whose spec leaves crossLayers out. */
 export const DEFAULT_CROSS_LAYERS = 3;
@@ -133,9 +134,10 @@ export function resolveModel(spec: ModelSpec, options: { numDense?: number; numF
   if (!MODEL_KINDS.includes(spec.kind)) return { arch: null, errors: [`model kind must be one of ${MODEL_KINDS.join(', ')}, got "${String(spec.kind)}"`] };
   if (spec.kind === 'dlrm') {
     const { arch, errors } = resolveArchitecture(spec, options);
-    return { arch: arch ? { kind: 'dlrm', ...arch } : null, errors };
+    errors.push(...compressionErrors(spec));
+    return { arch: arch && errors.length === 0 ? { kind: 'dlrm', ...arch } : null, errors };
   }
-  const errors: string[] = [];
+  const errors: string[] = compressionErrors(spec);
   const hashError = positiveIntegerError(spec.hashSize, 'hash size (rows per table)');
   if (hashError) errors.push(hashError);
   const dimError = spec.kind === 'lr' ? null : positiveIntegerError(spec.embeddingDim, spec.kind === 'dcn' ? 'embedding dim' : 'factor dim (embeddingDim)');
@@ -207,8 +209,10 @@ export function checkModelSpec(spec: ModelSpec, opt?: OptimizerSpec): ModelCheck
     }
   }
   if (!arch) return { ok: false, errors, paramCount: 0, memoryBytes: 0, topInputWidth: null };
-  const tableRows = tableFeatures(arch).length * spec.hashSize;
-  const tableParams = tableRows * tableWidth(arch);
+  // compressed DLRM tables store fewer rows (table-layout.ts); the others are hashSize x W each
+  const parts = tableParts(arch.kind === 'dlrm' ? spec.compression : undefined, spec.hashSize, tableWidth(arch));
+  const tableRows = tableFeatures(arch).length * tableRowCount(parts);
+  const tableParams = tableFeatures(arch).length * tableValueCount(parts);
   const denseParams = denseParameterCount(arch);
   let stateFloats = 0;
   if (opt) {
@@ -221,7 +225,7 @@ export function checkModelSpec(spec: ModelSpec, opt?: OptimizerSpec): ModelCheck
     ok: errors.length === 0,
     errors,
     paramCount: tableParams + denseParams,
-    memoryBytes: (tableParams + denseParams + stateFloats) * FLOAT_BYTES,
+    memoryBytes: tableParams * bytesPerValue(arch.kind === 'dlrm' ? spec.tablePrecision : undefined) + (denseParams + stateFloats) * FLOAT_BYTES,
     topInputWidth,
   };
 }

@@ -46,7 +46,7 @@ export function createModel(spec: ModelSpec, featureTableSizes: readonly number[
   switch (arch.kind) {
     case 'dlrm': {
       const { kind: _kind, ...dlrm } = arch;
-      return built(() => Dlrm.create(dlrm, featureTableSizes, seed));
+      return built(() => Dlrm.create(dlrm, featureTableSizes, seed, { compression: spec.compression, tablePrecision: spec.tablePrecision }));
     }
     case 'lr':
       return built(() => LogisticRegression.create(arch, featureTableSizes, seed));
@@ -65,7 +65,7 @@ export function modelFromWeights(spec: ModelSpec, featureTableSizes: readonly nu
   switch (arch.kind) {
     case 'dlrm': {
       const { kind: _kind, ...dlrm } = arch;
-      return built(() => Dlrm.fromWeights(dlrm, featureTableSizes, weights));
+      return built(() => Dlrm.fromWeights(dlrm, featureTableSizes, weights, { compression: spec.compression, tablePrecision: spec.tablePrecision }));
     }
     case 'lr':
       return built(() => LogisticRegression.fromWeights(arch, featureTableSizes, weights));

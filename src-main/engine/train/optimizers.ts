@@ -203,8 +203,12 @@ class DenseAdam implements DenseOptimizer {
 /** Optimizer of host embedding tables, row by row. */
 export interface SparseOptimizer {
   readonly kind: OptimizerSpec['sparse'];
-  /** Updates the rows of table f that the gradient names (rows are distinct: duplicates already summed). */
-  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void;
+  /**
+   * Updates the rows of table f that the gradient names (rows are distinct: duplicates already summed).
+   * @param packed when true, `table` holds just the gradient's rows in its order ([U, width], e.g. rows
+   *   decoded from half precision); the state is still indexed by gradient.rows.
+   */
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number, packed?: boolean): void;
   state(): Float32Array[];
   /** Copies the given state in. */
   setState(state: Float32Array[]): void;
@@ -217,16 +221,21 @@ export interface SparseOptimizer {
   adoptState(state: Float32Array[]): void;
 }
 
-/** @param weightDecay L2 coefficient added to each touched row's gradient as wd * row (default 0: none). */
-export function createSparseOptimizer(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number, weightDecay = 0): SparseOptimizer {
+/**
+ * @param widths the width of every table, or one width for all (compressed tables differ in width).
+ * @param weightDecay L2 coefficient added to each touched row's gradient as wd * row (default 0: none).
+ */
+export function createSparseOptimizer(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], widths: number | readonly number[], weightDecay = 0): SparseOptimizer {
   checkWeightDecay(weightDecay);
-  const inner = sparseRule(kind, tableSizes, dim);
-  return weightDecay > 0 ? new SparseWeightDecay(inner, dim, weightDecay) : inner;
+  const perTable = typeof widths === 'number' ? tableSizes.map(() => widths) : widths;
+  if (perTable.length !== tableSizes.length) throw new Error(`got ${perTable.length} table widths for ${tableSizes.length} tables`);
+  const inner = sparseRule(kind, tableSizes, perTable);
+  return weightDecay > 0 ? new SparseWeightDecay(inner, perTable, weightDecay) : inner;
 }
 
-function sparseRule(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], dim: number): SparseOptimizer {
-  if (kind === 'sgd') return new SparseSgd(dim);
-  if (kind === 'rowwise-adagrad') return new RowWiseAdagrad(tableSizes, dim);
+function sparseRule(kind: OptimizerSpec['sparse'], tableSizes: readonly number[], widths: readonly number[]): SparseOptimizer {
+  if (kind === 'sgd') return new SparseSgd(widths);
+  if (kind === 'rowwise-adagrad') return new RowWiseAdagrad(tableSizes, widths);
   throw new Error(`unknown sparse optimizer "${String(kind)}" (sgd, rowwise-adagrad)`);
 }
 
@@ -234,20 +243,20 @@ function sparseRule(kind: OptimizerSpec['sparse'], tableSizes: readonly number[]
 class SparseWeightDecay implements SparseOptimizer {
   constructor(
     private readonly inner: SparseOptimizer,
-    private readonly dim: number,
+    private readonly widths: readonly number[],
     private readonly weightDecay: number,
   ) {}
   get kind(): OptimizerSpec['sparse'] {
     return this.inner.kind;
   }
-  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
-    const D = this.dim;
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number, packed = false): void {
+    const D = this.widths[f];
     const { rows, values } = gradient;
     for (let u = 0; u < rows.length; u++) {
-      const t = rows[u] * D;
+      const t = (packed ? u : rows[u]) * D;
       for (let d = 0; d < D; d++) values[u * D + d] += this.weightDecay * table[t + d];
     }
-    this.inner.apply(f, table, gradient, learningRate);
+    this.inner.apply(f, table, gradient, learningRate, packed);
   }
   state(): Float32Array[] {
     return this.inner.state();
@@ -265,12 +274,12 @@ class SparseWeightDecay implements SparseOptimizer {
 
 class SparseSgd implements SparseOptimizer {
   readonly kind = 'sgd' as const;
-  constructor(private readonly dim: number) {}
-  apply(_f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
-    const D = this.dim;
+  constructor(private readonly widths: readonly number[]) {}
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number, packed = false): void {
+    const D = this.widths[f];
     const { rows, values } = gradient;
     for (let u = 0; u < rows.length; u++) {
-      const t = rows[u] * D;
+      const t = (packed ? u : rows[u]) * D;
       const g = u * D;
       for (let d = 0; d < D; d++) table[t + d] -= learningRate * values[g + d];
     }
@@ -294,12 +303,12 @@ class RowWiseAdagrad implements SparseOptimizer {
   private accumulators: Float32Array[];
   constructor(
     tableSizes: readonly number[],
-    private readonly dim: number,
+    private readonly widths: readonly number[],
   ) {
     this.accumulators = tableSizes.map((rows) => new Float32Array(new SharedArrayBuffer(rows * 4)));
   }
-  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number): void {
-    const D = this.dim;
+  apply(f: number, table: Float32Array, gradient: SparseRowGradient, learningRate: number, packed = false): void {
+    const D = this.widths[f];
     const acc = this.accumulators[f];
     const { rows, values } = gradient;
     for (let u = 0; u < rows.length; u++) {
@@ -309,7 +318,7 @@ class RowWiseAdagrad implements SparseOptimizer {
       for (let d = 0; d < D; d++) sumSquares += values[g + d] * values[g + d];
       acc[row] += sumSquares / D;
       const scale = learningRate / (Math.sqrt(acc[row]) + ADAGRAD_EPSILON);
-      const t = row * D;
+      const t = (packed ? u : row) * D;
       for (let d = 0; d < D; d++) table[t + d] -= scale * values[g + d];
     }
   }

@@ -20,6 +20,7 @@ import {
 } from './checkpoint';
 import { initialEarlyStopState, observeEvaluation, type EarlyStopState } from './early-stopping';
 import { ParallelStepper } from './parallel';
+import { compressedOnGpuMessage, isCompressed } from '../model/table-layout';
 import { computeMetrics } from './metrics';
 import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
 import { learningRateAt } from './schedule';
@@ -116,6 +117,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
   try {
     const backend = opts.backend ?? (await initBackend(job.train.backend));
     result.backend = backend;
+    const compressed = isCompressed(job.model);
+    // the WebGPU path keeps full float32 tables on the device: compressed kinds are host-only for now
+    if (compressed && backend.name === 'webgpu') throw new Error(compressedOnGpuMessage(job.model));
     const { batchSize, epochs, evalEvery, checkpointEvery, seed } = job.train;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
     if (!Number.isInteger(epochs) || epochs <= 0) throw new Error(`epochs must be a positive integer, got ${epochs}`);
@@ -148,7 +152,8 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     // backends have their own parallelism)
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     let threadNote = '';
-    if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
+    if (compressed && opts.parallelWorkerScript) threadNote = '; one thread (compressed or half-precision tables train on one)';
+    else if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
       try {
         stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, evalBatchSize);
         threadNote = '; each step split over 2 threads (data-parallel)';

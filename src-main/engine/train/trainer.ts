@@ -99,7 +99,7 @@ export class ModelTrainer {
     this.model = restored ? modelFromWeights(job.model, job.tableSizes, restored.weights, options) : createModel(job.model, job.tableSizes, job.train.seed, options);
     this.variables = this.model.variables();
     this.denseOptimizer = createDenseOptimizer(job.optimizer.dense, this.variables, job.optimizer.weightDecay ?? 0);
-    this.sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, this.model.embeddings.tableSizes, this.model.embeddings.dim, job.optimizer.weightDecay ?? 0);
+    this.sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, this.model.embeddings.tableSizes, this.model.embeddings.tableWidths, job.optimizer.weightDecay ?? 0);
     if (restored) {
       this.denseOptimizer.setState(restored.optimizers.dense);
       this.sparseOptimizer.setState(restored.optimizers.sparse);
@@ -132,8 +132,7 @@ export class ModelTrainer {
   applySparse(batch: Batch, pooledGradient: Float32Array, learningRate: number): void {
     const embeddings = this.model.embeddings;
     const rate = learningRate * this.sparseFactor;
-    const rowGradients = embeddings.rowGradients(this.model.sparseInput(batch), pooledGradient);
-    rowGradients.forEach((g, f) => this.sparseOptimizer.apply(f, embeddings.tables[f], g, rate));
+    embeddings.applyRowGradients(embeddings.rowGradients(this.model.sparseInput(batch), pooledGradient), this.sparseOptimizer, rate);
   }
 
   /** The dense variables (the model's variables()), in the order gradients are given. */

@@ -1,0 +1,65 @@
+/**
+ * The memory plan of a run (issue #15): where its bytes go before any work starts, against what the
+ * machine (and, on the GPU path, the adapter) offers. Computed by engine/model/memory-plan.ts.
+ */
+
+/** Bytes of one embedding table and its sparse optimizer state. */
+export interface TableBytes {
+  /** Categorical feature (0-based: 0 is C1). */
+  feature: number;
+  /** Logical rows (values the table can tell apart). */
+  rows: number;
+  /** Bytes of the table's parameters as stored (all of its parts for compressed kinds). */
+  bytes: number;
+  /** Bytes of the sparse optimizer's state for this table (row-wise Adagrad: 4 a stored row). */
+  optimizerBytes: number;
+  /** Row-gradient scratch made on the table's first backward (4 bytes a stored row). */
+  scratchBytes: number;
+}
+
+/** One budget the plan is held against. */
+export interface MemoryLimit {
+  /** 'ram' (the machine's memory), 'gpu-buffer' (largest single GPU buffer), 'gpu-binding' (largest storage binding). */
+  kind: 'ram' | 'gpu-buffer' | 'gpu-binding';
+  /** What it is, in words. */
+  label: string;
+  /** Bytes the plan needs against it. */
+  neededBytes: number;
+  /** Bytes available. */
+  limitBytes: number;
+  fits: boolean;
+}
+
+/** Where a run's bytes go (see engine/model/memory-plan.ts for how each part is counted). */
+export interface MemoryPlan {
+  tables: TableBytes[];
+  /** Sum of tables[].bytes. */
+  tableBytes: number;
+  /** Sum of tables[].optimizerBytes. */
+  tableOptimizerBytes: number;
+  /** Sum of tables[].scratchBytes. */
+  tableScratchBytes: number;
+  /** MLP (and other dense) parameters, float32. */
+  denseBytes: number;
+  /** Dense optimizer state (Adagrad: one float a weight; Adam: two). */
+  denseOptimizerBytes: number;
+  /** Activations and their gradients at the chosen batch size (an estimate: the host step's buffers). */
+  activationBytes: number;
+  /** Batch size the activations were counted at. */
+  batchSize: number;
+  /** The dataset's binary cache on disk (null when the row count is unknown). */
+  cacheDiskBytes: number | null;
+  /** The prepared rows held in memory while training (today the whole cache is loaded; null when unknown). */
+  datasetMemoryBytes: number | null;
+  /** Everything held in memory while training: tables (+ state, scratch), dense (+ state), activations, the rows. */
+  totalBytes: number;
+  /** tableBytes + tableOptimizerBytes + tableScratchBytes over totalBytes (0..1). */
+  tableShare: number;
+  /** The machine's memory (os.totalmem) and what was free when the plan was made (os.freemem). */
+  machine: { totalBytes: number; freeBytes: number };
+  limits: MemoryLimit[];
+  /** Every limit holds. */
+  fits: boolean;
+  /** One line per limit that fails, with the numbers. */
+  problems: string[];
+}

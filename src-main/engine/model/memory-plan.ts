@@ -1,0 +1,158 @@
+/**
+ * The memory planner (issue #15): where a run's bytes go, counted from the spec before anything is
+ * allocated, and whether they fit the machine (and the GPU's buffer limits on the GPU path). Pure:
+ * the machine's numbers come in as arguments.
+ *
+ * What is counted, in bytes:
+ * - each table's stored parts (table-layout.ts) at 4 bytes a value (2 for fp16 / bf16);
+ * - the sparse optimizer's state: row-wise Adagrad keeps one float32 a stored row, SGD nothing;
+ * - the row-gradient scratch a table makes on its first backward: one int32 a stored row;
+ * - the dense parameters (float32) and the dense optimizer's state (Adagrad 1x, Adam 2x, SGD 0);
+ * - activations at batch B (an estimate of the host step's buffers): the batch itself (I dense, one
+ *   label, F indices and F offsets a row) plus, forward and backward, the pooled rows [B, T, W], the
+ *   MLP layers' outputs, the interaction vectors [B, V, D] and the top MLP's input;
+ * - the dataset: 157 bytes a row in the binary cache on disk (label 1, dense 13 x 4, categorical
+ *   26 x 4), and the same per row held in memory (all rows for synthetic data, read chunks for files).
+ */
+import type { MemoryLimit, MemoryPlan, ModelSpec, OptimizerSpec, TableBytes } from '../../domain';
+import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES } from './architecture';
+import { denseParameterCount, resolveModel, tableFeatures, tableWidth, type ModelArchitecture } from './model-spec';
+import { bytesPerValue, compressionErrors, tableParts, tableRowCount, tableValueCount } from './table-layout';
+
+/** Bytes of one row in the binary cache (label u8 + 13 float32 + 26 int32). */
+export const CACHE_BYTES_PER_ROW = 1 + DEFAULT_NUM_DENSE * 4 + DEFAULT_NUM_FEATURES * 4;
+
+export interface MemoryPlanInput {
+  spec: ModelSpec;
+  /** Without it, no optimizer state is counted. */
+  optimizer?: OptimizerSpec;
+  batchSize: number;
+  /** Logical rows of each categorical feature's table, [F] (default: hashSize for each of 26). */
+  featureTableSizes?: readonly number[];
+  /** I (default 13). */
+  numDense?: number;
+  /** Rows of the whole dataset (for the cache on disk); null when unknown. */
+  datasetRows: number | null;
+  /** Rows held in memory while training (all of them for in-memory data, a chunk or two for cached files); null when unknown. */
+  residentRows: number | null;
+  /** The machine's memory: os.totalmem() and os.freemem(). */
+  machine: { totalBytes: number; freeBytes: number };
+  /** On the GPU path: the adapter's limits (a table lives in one buffer and one storage binding). */
+  gpuLimits?: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
+}
+
+/** 1234567 -> "1.2 MB" (powers of 1024, as the machine's memory is reported). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** Floats of activations (and their gradients) of one batch row of a resolved model. */
+function activationFloatsPerRow(arch: ModelArchitecture, T: number, W: number): number {
+  // the batch itself: dense features, the label, an index and an offset per feature
+  const input = arch.numDense + 1 + 2 * arch.numFeatures;
+  const pooled = T * W;
+  let layers = 0;
+  if (arch.kind === 'dlrm') {
+    const V = arch.numFeatures + 1;
+    layers = arch.bottomSizes.slice(1).reduce((a, b) => a + b, 0) + V * arch.embeddingDim + arch.topSizes.reduce((a, b) => a + b, 0);
+  } else if (arch.kind === 'dcn') {
+    layers = (arch.crossLayers + 1) * arch.deepSizes[0] + arch.deepSizes.slice(1).reduce((a, b) => a + b, 0);
+  }
+  // forward values and their gradients
+  return input + 2 * (pooled + layers);
+}
+
+/**
+ * The plan of a spec: bytes of each part and whether they fit.
+ * @throws when the spec is invalid (the message lists every problem).
+ */
+export function planMemory(input: MemoryPlanInput): MemoryPlan {
+  const { spec, optimizer, batchSize, machine } = input;
+  const numFeatures = input.featureTableSizes?.length ?? DEFAULT_NUM_FEATURES;
+  const { arch, errors } = resolveModel(spec, { numDense: input.numDense, numFeatures });
+  errors.push(...compressionErrors(spec));
+  if (!Number.isInteger(batchSize) || batchSize <= 0) errors.push(`batch size must be a positive integer, got ${batchSize}`);
+  if (!arch || errors.length > 0) throw new Error(`cannot plan an invalid model: ${errors.join('; ')}`);
+  const featureRows = input.featureTableSizes ?? Array.from({ length: numFeatures }, () => spec.hashSize);
+  const W = tableWidth(arch);
+  const valueBytes = bytesPerValue(spec.tablePrecision);
+  const rowWise = optimizer?.sparse === 'rowwise-adagrad';
+  const features = tableFeatures(arch);
+  const tables: TableBytes[] = features.map((feature) => {
+    const rows = featureRows[feature];
+    const parts = arch.kind === 'dlrm' ? tableParts(spec.compression, rows, W) : tableParts(undefined, rows, W);
+    const storedRows = tableRowCount(parts);
+    return { feature, rows, bytes: tableValueCount(parts) * valueBytes, optimizerBytes: rowWise ? storedRows * 4 : 0, scratchBytes: storedRows * 4 };
+  });
+  const sum = (pick: (t: TableBytes) => number) => tables.reduce((s, t) => s + pick(t), 0);
+  const tableBytes = sum((t) => t.bytes);
+  const tableOptimizerBytes = sum((t) => t.optimizerBytes);
+  const tableScratchBytes = sum((t) => t.scratchBytes);
+  const denseParams = denseParameterCount(arch);
+  const denseBytes = denseParams * 4;
+  const denseOptimizerBytes = optimizer?.dense === 'adam' ? 2 * denseBytes : optimizer?.dense === 'adagrad' ? denseBytes : 0;
+  const activationBytes = 4 * batchSize * activationFloatsPerRow(arch, features.length, W);
+  const cacheDiskBytes = input.datasetRows === null ? null : input.datasetRows * CACHE_BYTES_PER_ROW;
+  const datasetMemoryBytes = input.residentRows === null ? null : input.residentRows * CACHE_BYTES_PER_ROW;
+  const tablesAll = tableBytes + tableOptimizerBytes + tableScratchBytes;
+  const totalBytes = tablesAll + denseBytes + denseOptimizerBytes + activationBytes + (datasetMemoryBytes ?? 0);
+  const limits: MemoryLimit[] = [
+    { kind: 'ram', label: "the machine's free memory", neededBytes: totalBytes, limitBytes: machine.freeBytes, fits: totalBytes <= machine.freeBytes },
+  ];
+  if (input.gpuLimits) {
+    // every table part is one float32 buffer on the device
+    const largest = largestPartBytes(spec, arch, featureRows, features, W);
+    limits.push(
+      { kind: 'gpu-buffer', label: "the GPU's largest buffer (maxBufferSize)", neededBytes: largest, limitBytes: input.gpuLimits.maxBufferSize, fits: largest <= input.gpuLimits.maxBufferSize },
+      {
+        kind: 'gpu-binding',
+        label: "the GPU's largest storage binding (maxStorageBufferBindingSize)",
+        neededBytes: largest,
+        limitBytes: input.gpuLimits.maxStorageBufferBindingSize,
+        fits: largest <= input.gpuLimits.maxStorageBufferBindingSize,
+      },
+    );
+  }
+  const tableShare = totalBytes > 0 ? tablesAll / totalBytes : 0;
+  const problems = limits
+    .filter((l) => !l.fits)
+    .map((l) =>
+      l.kind === 'ram'
+        ? `the run needs ${formatBytes(totalBytes)} in memory (tables ${formatBytes(tableBytes)} + their optimizer state ${formatBytes(tableOptimizerBytes)} + scratch ${formatBytes(tableScratchBytes)} = ${(tableShare * 100).toFixed(1)}%, MLPs ${formatBytes(denseBytes)} + state ${formatBytes(denseOptimizerBytes)}, activations at batch ${batchSize} ${formatBytes(activationBytes)}${datasetMemoryBytes ? `, rows in memory ${formatBytes(datasetMemoryBytes)}` : ''}) but ${formatBytes(l.limitBytes)} of ${formatBytes(machine.totalBytes)} is free: use smaller tables (hashSize, compression, tablePrecision) or a smaller batch`
+        : `the largest table needs one ${formatBytes(l.neededBytes)} buffer but ${l.label} is ${formatBytes(l.limitBytes)}: use smaller tables (hashSize, compression)`,
+    );
+  return {
+    tables,
+    tableBytes,
+    tableOptimizerBytes,
+    tableScratchBytes,
+    denseBytes,
+    denseOptimizerBytes,
+    activationBytes,
+    batchSize,
+    cacheDiskBytes,
+    datasetMemoryBytes,
+    totalBytes,
+    tableShare,
+    machine: { ...machine },
+    limits,
+    fits: problems.length === 0,
+    problems,
+  };
+}
+
+function largestPartBytes(spec: ModelSpec, arch: ModelArchitecture, featureRows: readonly number[], features: readonly number[], W: number): number {
+  let largest = 0;
+  for (const f of features) {
+    const parts = arch.kind === 'dlrm' ? tableParts(spec.compression, featureRows[f], W) : tableParts(undefined, featureRows[f], W);
+    for (const p of parts) largest = Math.max(largest, p.rows * p.width * 4);
+  }
+  return largest;
+}
