@@ -11,6 +11,7 @@ import { developmentPolicy } from './src-main/doors/csp';
  *   out/main/web.js           web mode: the same service over HTTP + SSE on 127.0.0.1
  *   out/main/cli.js           command line (train, eval, predict, generate, bench, runs, simulate)
  *   out/main/train-worker.js  worker thread that runs training / simulations off the main thread
+ *   out/main/native-setup.js  run by `npm start` under Node: Electron's build of better-sqlite3, ABI check
  *   out/preload/index.cjs     the narrow typed window.api (CommonJS: sandboxed preloads require it)
  *   out/renderer/             the Svelte UI, loaded by Electron and served by web mode
  * Dependencies (tfjs, better-sqlite3, ...) stay external and load from node_modules at run time.
@@ -34,6 +35,7 @@ export default defineConfig({
           web: resolve(root, 'src-main/doors/web/main.ts'),
           cli: resolve(root, 'src-main/doors/cli/main.ts'),
           'train-worker': resolve(root, 'src-main/engine/worker/main.ts'),
+          'native-setup': resolve(root, 'src-main/native/setup-main.ts'),
         },
       },
     },

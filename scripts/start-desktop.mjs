@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: builds, then opens the desktop app. Where Electron cannot run (binary not downloaded,
-// no display) it says so in one line and points to the web mode instead of printing a stack trace.
+// `npm start`: builds, makes sure Electron has its own build of better-sqlite3 (fetched or built once,
+// src-main/native) and that every native addon it will load matches Electron's ABI, then opens the
+// desktop app. Where Electron cannot run (binary not downloaded, no display, no loadable native
+// addon) it says so in one line and points to the fix or the web mode instead of a stack trace.
 import { spawnSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,11 @@ const build = spawnSync(process.execPath, [join(root, 'node_modules/electron-vit
   stdio: 'inherit',
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
+
+// Under Node: obtain Electron's better-sqlite3 build when missing or stale, then the ABI check.
+// It prints its own one line (with the fix) and exits 1 when Electron could not load an addon.
+const native = spawnSync(process.execPath, [join(root, 'out/main/native-setup.js')], { cwd: root, stdio: 'inherit' });
+if (native.status !== 0) process.exit(native.status ?? 1);
 
 const child = spawn(electronPath, [root], { cwd: root, stdio: 'inherit' });
 child.on('error', (err) => fail(`Electron could not start (${err.message}).`));

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAddonAbi } from './abi';
 import { checkoutSqliteBinding, DAWN_NODE_ENV } from './addons';
-import { inspectElectronBuild, planElectronBuild, prepareElectronNative, type PrepareOptions, type Runner } from './electron-build';
+import { failureReason, inspectElectronBuild, planElectronBuild, prepareElectronNative, type PrepareOptions, type Runner } from './electron-build';
 
 let scratch: string;
 let projectRoot: string;
@@ -41,18 +41,19 @@ interface Call {
   cwd: string;
   /** The staging folder's top-level entries when the tool ran. */
   entries: string[];
+  env: NodeJS.ProcessEnv;
 }
 
 /** A runner standing in for prebuild-install and node-gyp: each writes the given ABI (or fails). */
 function stubTools(outcome: { prebuilt: number | 'fail'; source: number | 'fail' }): { run: Runner; calls: Call[] } {
   const calls: Call[] = [];
-  const run: Runner = async (_command, args, cwd) => {
+  const run: Runner = async (_command, args, cwd, env) => {
     const tool = args[0]!.includes('prebuild') ? 'prebuild-install' : 'node-gyp';
-    calls.push({ tool, args, cwd, entries: readdirSync(cwd).sort() });
+    calls.push({ tool, args, cwd, entries: readdirSync(cwd).sort(), env });
     const result = tool === 'prebuild-install' ? outcome.prebuilt : outcome.source;
-    if (result === 'fail') return { ok: false, lastLine: tool === 'prebuild-install' ? 'prebuild-install warn install getaddrinfo ENOTFOUND github.com' : 'gyp ERR! stack Error: connect ENETUNREACH' };
+    if (result === 'fail') return { ok: false, reason: tool === 'prebuild-install' ? 'prebuild-install warn install getaddrinfo ENOTFOUND github.com' : 'gyp ERR! stack Error: connect ENETUNREACH' };
     plant(join(cwd, 'build', 'Release', 'better_sqlite3.node'), result);
-    return { ok: true, lastLine: 'done' };
+    return { ok: true, reason: '' };
   };
   return { run, calls };
 }
@@ -126,7 +127,9 @@ describe('prepareElectronNative', () => {
 
   it("builds from source against Electron's headers when the prebuilt binary is for the wrong ABI", async () => {
     const tools = stubTools({ prebuilt: 115, source: 140 });
-    const result = await prepareElectronNative(options(tools.run));
+    // An npm `nodedir` setting would make node-gyp use Node's headers: it is not passed on.
+    const env = { HTTPS_PROXY: 'http://proxy:3128', npm_config_nodedir: '/usr' };
+    const result = await prepareElectronNative(options(tools.run, { env }));
     expect(result.ok).toBe(true);
     expect(tools.calls.map((c) => c.tool)).toEqual(['prebuild-install', 'node-gyp']);
     const gyp = tools.calls[1]!;
@@ -141,6 +144,7 @@ describe('prepareElectronNative', () => {
     ]);
     // A copy of the package without its Node build.
     expect(gyp.entries).toEqual(['binding.gyp', 'package.json', 'src']);
+    expect(gyp.env).toEqual({ HTTPS_PROXY: 'http://proxy:3128' });
     expect(readAddonAbi(destination())).toEqual({ kind: 'node-abi', abi: 140 });
   });
 
@@ -183,5 +187,30 @@ describe('prepareElectronNative', () => {
       ok: false,
       line: 'the native-addon ABI of Electron 99.0.0 is unknown to node-abi. Fix: npm install --save-dev node-abi@latest',
     });
+  });
+});
+
+describe('failureReason', () => {
+  it("takes node-gyp's Error line with its continuation, else the last line", () => {
+    // node-gyp 12.4's output offline, as seen here (stack frames and trailer shortened).
+    const gyp = [
+      'gyp info using node-gyp@12.4.0',
+      'gyp http GET https://electronjs.org/headers/v39.8.10/node-v39.8.10-headers.tar.gz',
+      'gyp WARN install got an error, rolling back install',
+      'gyp ERR! configure error ',
+      'gyp ERR! stack Error: This is most likely not a problem with node-gyp or the package itself and',
+      'gyp ERR! stack is related to network connectivity. In most cases you are behind a proxy or have bad',
+      'gyp ERR! stack network settings.',
+      'gyp ERR! stack at go (/usr/lib/node_modules/npm/node_modules/node-gyp/lib/install.js:244:21)',
+      'gyp ERR! System Linux 6.18.44',
+      'gyp ERR! not ok ',
+    ];
+    expect(failureReason(gyp)).toBe(
+      'gyp ERR! stack Error: This is most likely not a problem with node-gyp or the package itself and is related to network connectivity. In most cases you are behind a proxy or have bad network settings.',
+    );
+    expect(failureReason(['prebuild-install info begin', 'prebuild-install warn install getaddrinfo ENOTFOUND github.com', ''])).toBe(
+      'prebuild-install warn install getaddrinfo ENOTFOUND github.com',
+    );
+    expect(failureReason([])).toBe('no output');
   });
 });

@@ -54,8 +54,36 @@ export function planElectronBuild(status: BuildStatus, force: boolean): BuildPla
   return { action: 'obtain', file: status.file, why };
 }
 
-/** Runs a program to completion; its output is progress for the user, its last line the reason on failure. */
-export type Runner = (command: string, args: readonly string[], cwd: string) => Promise<{ ok: boolean; lastLine: string }>;
+/** Runs a program to completion; its output is progress for the user, `reason` (failureReason) says why it failed. */
+export type Runner = (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv) => Promise<{ ok: boolean; reason: string }>;
+
+/**
+ * The line of a tool's output that says why it failed: node-gyp's first `Error:` line with its
+ * continuation lines (same prefix, not a stack frame), else the last line (prebuild-install ends
+ * with its reason, e.g. "prebuild-install warn install getaddrinfo ENOTFOUND github.com").
+ */
+export function failureReason(lines: readonly string[]): string {
+  const kept = lines.map((line) => line.trim()).filter((line) => line !== '');
+  const start = kept.findIndex((line) => line.includes('Error:'));
+  if (start < 0) return kept.at(-1) ?? 'no output';
+  const prefix = /^(.*?ERR! stack )/.exec(kept[start]!)?.[1];
+  let reason = kept[start]!;
+  for (let i = start + 1; prefix !== undefined && i < kept.length; i++) {
+    const line = kept[i]!;
+    if (!line.startsWith(prefix) || /^at\s/.test(line.slice(prefix.length))) break;
+    reason += ` ${line.slice(prefix.length)}`;
+  }
+  return reason;
+}
+
+/**
+ * The environment for the tools: the user's, without a `nodedir` npm setting (`npm_config_nodedir`,
+ * which npm exports to scripts): node-gyp would take that folder's Node headers over Electron's and
+ * build for Node's ABI again.
+ */
+export function toolEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key.toLowerCase() !== 'npm_config_nodedir'));
+}
 
 export interface BuildTools {
   /** prebuild-install's bin.js, or null when it is not installed. */
@@ -75,6 +103,8 @@ export interface ObtainOptions {
   tools: BuildTools;
   /** The Node that runs the tools (process.execPath). */
   nodePath: string;
+  /** The user's environment (proxy settings reach the tools through it). */
+  env: NodeJS.ProcessEnv;
   run: Runner;
   log: (line: string) => void;
   read?: (file: string) => AddonAbi;
@@ -111,6 +141,7 @@ export async function obtainElectronBuild(options: ObtainOptions): Promise<Obtai
   const read = options.read ?? readAddonAbi;
   const builtIn = (dir: string): string => join(dir, 'build', 'Release', SQLITE_ADDON_FILE);
   const electron = `Electron ${target.version} (ABI ${target.abi}, ${target.platform}-${target.arch})`;
+  const env = toolEnvironment(options.env);
 
   let prebuiltReason: string;
   if (!tools.prebuildInstall) {
@@ -121,8 +152,8 @@ export async function obtainElectronBuild(options: ObtainOptions): Promise<Obtai
     freshFolder(staging);
     copyFileSync(join(options.sqlitePackageDir, 'package.json'), join(staging, 'package.json'));
     const args = [tools.prebuildInstall, '--runtime=electron', `--target=${target.version}`, `--arch=${target.arch}`, `--platform=${target.platform}`, '--verbose'];
-    const result = await run(options.nodePath, args, staging);
-    const unusable = result.ok ? unusableReason(builtIn(staging), target, read) : `download failed: ${result.lastLine || 'no output'}`;
+    const result = await run(options.nodePath, args, staging, env);
+    const unusable = result.ok ? unusableReason(builtIn(staging), target, read) : `download failed: ${result.reason}`;
     if (unusable === null) {
       install(builtIn(staging), options.destination);
       rmSync(options.stagingDir, { recursive: true, force: true });
@@ -155,8 +186,8 @@ export async function obtainElectronBuild(options: ObtainOptions): Promise<Obtai
       `--dist-url=${ELECTRON_HEADERS_URL}`,
       '--runtime=electron',
     ];
-    const result = await run(options.nodePath, args, staging);
-    const unusable = result.ok ? unusableReason(builtIn(staging), target, read) : `node-gyp failed: ${result.lastLine || 'no output'}`;
+    const result = await run(options.nodePath, args, staging, env);
+    const unusable = result.ok ? unusableReason(builtIn(staging), target, read) : `node-gyp failed: ${result.reason}`;
     if (unusable === null) {
       install(builtIn(staging), options.destination);
       rmSync(options.stagingDir, { recursive: true, force: true });
@@ -165,6 +196,7 @@ export async function obtainElectronBuild(options: ObtainOptions): Promise<Obtai
     sourceReason = `the source build failed (${unusable})`;
   }
 
+  rmSync(options.stagingDir, { recursive: true, force: true });
   return {
     ok: false,
     message:
@@ -228,6 +260,7 @@ export async function prepareElectronNative(options: PrepareOptions): Promise<Pr
       stagingDir: join(dirname(dirname(destination)), '.staging'),
       tools: options.tools,
       nodePath: options.nodePath,
+      env: options.env,
       run: options.run,
       log: options.log,
       read,
