@@ -121,6 +121,14 @@ export class StudioService implements ServiceDoor {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Stops the training runs of this process (a stop signal): each writes a checkpoint where it can
+   * and is stored as 'interrupted', resumable. The database stays open; `close` follows.
+   */
+  async interruptRuns(): Promise<void> {
+    await this.runManager.shutdown();
+  }
+
   /** Stops running jobs (their runs end as interrupted and can be resumed) and closes the database. */
   async close(): Promise<void> {
     this.sweepManager.shutdown();

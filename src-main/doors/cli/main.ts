@@ -43,6 +43,8 @@ commands:
                (on by default for more than one epoch: log loss, patience 3; the best evaluation's model is kept)
              --name NAME  --tags a,b
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
+             (Ctrl+C or SIGTERM during train/resume stops the process: the run is checkpointed and
+             stored as interrupted; runs.cancel from the app marks a run cancelled)
   eval       --run ID [--data FILE]           evaluate a trained run (on its test split or a file)
   predict    --run ID --data FILE --out FILE [--overwrite]  write click probabilities, one per line
   generate   --out FILE [--rows N] [--seed N] [--overwrite]  write a synthetic Criteo TSV with a planted ground truth
@@ -135,17 +137,21 @@ class Cli {
         resolveEnd();
       }
     });
-    const onSigint = (): void => {
-      this.info('cancelling (the run keeps its checkpoint and can be resumed) ...');
-      void this.call('runs.cancel', { id });
+    // Ctrl+C or SIGTERM stops the command, not the run: the run is checkpointed and stored as
+    // interrupted (as after a crash), and resumes with `resume --run ID`.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      this.info(`${signal}: stopping; run ${id} is checkpointed and marked interrupted (resume it with: node out/main/cli.js resume --run ${id})`);
+      void this.service.interruptRuns();
     };
-    process.once('SIGINT', onSigint);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     // The run may already have ended before we subscribed.
     const current = await this.call('runs.get', { id });
     if (ended.has(current.status)) resolveEnd();
     await endPromise;
     stop();
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     return this.call('runs.get', { id });
   }
 }
