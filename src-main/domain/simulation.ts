@@ -4,7 +4,9 @@ import type { RunStatus } from './run-config';
 export type PolicyKind =
   | 'random' | 'popularity' | 'oracle' | 'greedy-mf' | 'greedy-dlrm' | 'epsilon-greedy' | 'mmr' | 'calibrated'
   /** Collaborative filtering on the logged clicks: user-user, item-item, implicit ALS. */
-  | 'user-knn' | 'item-knn' | 'als';
+  | 'user-knn' | 'item-knn' | 'als'
+  /** Learning policies: a contextual bandit, and discounted clicks over a horizon. */
+  | 'linucb' | 'long-term';
 
 /** What the UI shows of a policy kind; declared once in the engine (sim/spec.ts), served by 'sim.policies'. */
 export interface PolicyDescription {

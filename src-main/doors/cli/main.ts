@@ -66,7 +66,8 @@ commands:
              batchSize embeddingDim hashSize minCount bottomMlp topMlp interaction modelKind
   sweep      resume --sweep ID | list | show ID
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
-             [--drift X] [--seed N] [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated]
+             [--drift X] [--extreme-drift X] [--churn-after N] [--seed N]
+             [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated,user-knn,item-knn,als,linucb,long-term]
   runs       list [--status S] [--tag T] [--text Q] | show ID | export ID... --out FILE | csv ID... --out FILE
              | import FILE | delete ID... | rename ID NAME   (export/csv: --overwrite to replace an existing --out file)
 common: --data-dir DIR (default: the app's data folder)  --json (print only the final JSON)`;
@@ -274,7 +275,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
-      drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string',
+      drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string', 'extreme-drift': 'number', 'churn-after': 'number',
     },
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
     sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
@@ -397,7 +398,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     }
     case 'simulate': {
       const spec: Record<string, unknown> = {};
-      const map: [string, string][] = [['users', 'users'], ['items', 'items'], ['topics', 'topics'], ['rounds', 'rounds'], ['slate', 'slateSize'], ['retrain-every', 'retrainEvery'], ['drift', 'drift'], ['seed', 'seed'], ['new-items', 'newItemsPerRound']];
+      const map: [string, string][] = [['users', 'users'], ['items', 'items'], ['topics', 'topics'], ['rounds', 'rounds'], ['slate', 'slateSize'], ['retrain-every', 'retrainEvery'], ['drift', 'drift'], ['seed', 'seed'], ['new-items', 'newItemsPerRound'], ['extreme-drift', 'extremeDrift'], ['churn-after', 'churnAfter']];
       for (const [opt, key] of map) if (num(args, opt) !== undefined) spec[key] = num(args, opt);
       if (args.options['policies']) spec['policies'] = parsePolicies(args.options['policies'] as string[]);
       if (str(args, 'name')) spec['name'] = str(args, 'name');

@@ -3,7 +3,8 @@
  * random, popularity, oracle (true utility), engagement-greedy on a learned click model
  * (matrix factorisation or an injected DLRM trainer), epsilon-greedy exploration, MMR diversity
  * re-ranking, calibrated recommendations (Steck 2018) and greedy ranking by collaborative filtering
- * (user-user, item-item, implicit ALS; cf-models.ts).
+ * (user-user, item-item, implicit ALS; cf-models.ts); learning policies: LinUCB (linucb.ts) and a
+ * long-term value policy (long-term.ts).
  *
  * Shape letters: U users, A items available this round, K slate size, M candidate pool, T topics.
  */
@@ -12,6 +13,8 @@ import type { ImpressionLog } from './log';
 import type { ClickModelTrainer, Scorer } from './model';
 import type { Random } from './random';
 import { CollaborativeTrainer } from './cf-models';
+import { LinUcbPolicy } from './linucb';
+import { LongTermPolicy } from './long-term';
 import { selectTopK } from './select';
 import { DEFAULT_EPSILON, DEFAULT_LAMBDA } from './spec';
 import { WORLD_CONSTANTS, type World } from './world';
@@ -57,7 +60,7 @@ export function isRetrainRound(round: number, spec: SimulationSpec): boolean {
 export const POLARIZATION_SAMPLE_USERS = 256;
 
 /** Per-item running sums of scores across a fixed sample of users, for polarisation. */
-class PolarizationAccumulator {
+export class PolarizationAccumulator {
   private readonly sum: Float64Array;
   private readonly sumSquares: Float64Array;
   private readonly stride: number;
@@ -566,5 +569,9 @@ export function createPolicy(policy: PolicySpec, options: PolicyFactoryOptions):
     case 'item-knn':
     case 'als':
       return new GreedyPolicy(policy.kind, new CollaborativeTrainer(policy.kind, spec.seed), capacity, U, K);
+    case 'linucb':
+      return new LinUcbPolicy(capacity, spec.topics, K);
+    case 'long-term':
+      return new LongTermPolicy(options.makeMatrixFactorization(), capacity, U, K);
   }
 }

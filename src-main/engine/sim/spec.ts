@@ -17,6 +17,8 @@ export const POLICY_KINDS: readonly PolicyKind[] = [
   'user-knn',
   'item-knn',
   'als',
+  'linucb',
+  'long-term',
 ];
 
 /** Every policy kind as the UI shows it (the renderer gets this list from 'sim.policies'). */
@@ -32,6 +34,8 @@ export const POLICY_DESCRIPTIONS: readonly PolicyDescription[] = [
   { kind: 'user-knn', label: 'User-user CF', parameter: null, hint: 'Items clicked by the 20 users most similar (cosine) to this one, weighted by similarity.' },
   { kind: 'item-knn', label: 'Item-item CF', parameter: null, hint: 'Items most similar (cosine, 20 neighbours) to the ones this user clicked.' },
   { kind: 'als', label: 'ALS (implicit MF)', parameter: null, hint: 'Matrix factorisation of the click matrix by alternating least squares (Hu, Koren, Volinsky).' },
+  { kind: 'linucb', label: 'LinUCB bandit', parameter: null, hint: 'A contextual bandit over item topics, extremeness and the user’s history that learns from its own slates every round.' },
+  { kind: 'long-term', label: 'Long-term (discounted clicks)', parameter: null, hint: 'Click probability times the value of a click: discounted clicks over the next 5 rounds, estimated from the log.' },
 ];
 
 /** Parameter defaults and default labels are the domain's (declared once, shown by the renderer). */
