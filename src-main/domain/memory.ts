@@ -2,6 +2,7 @@
  * The memory plan of a run (issue #15): where its bytes go before any work starts, against what the
  * machine (and, on the GPU path, the adapter) offers. Computed by engine/model/memory-plan.ts.
  */
+import type { BackendName, DatasetSpec, ModelSpec, OptimizerSpec } from './run-config';
 
 /** Bytes of one embedding table and its sparse optimizer state. */
 export interface TableBytes {
@@ -62,4 +63,14 @@ export interface MemoryPlan {
   fits: boolean;
   /** One line per limit that fails, with the numbers. */
   problems: string[];
+}
+
+/** What 'model.plan' takes: the run's model, optimizer, batch size and (optionally) its data and backend. */
+export interface MemoryPlanRequest {
+  model: ModelSpec;
+  optimizer?: OptimizerSpec;
+  batchSize: number;
+  dataset?: DatasetSpec;
+  /** On 'webgpu' the adapter's buffer limits are checked too. */
+  backend?: BackendName;
 }

@@ -18,12 +18,15 @@ import type {
   CrossLayersResult,
   DatasetPreview,
   EvaluateResult,
+  ExportJobResult,
   FeatureImportance,
   FeatureImportanceInput,
   GenerateResult,
   HeatmapInput,
   HeatmapResult,
   MetricSeries,
+  MemoryPlanRequest,
+  MemoryPlan,
   ModelCheck,
   ModelSpec,
   Neighbor,
@@ -55,6 +58,8 @@ export interface StudioMethods {
   'app.info': (input: Record<string, never>) => AppInfo;
   'presets.list': (input: Record<string, never>) => PresetInfo[];
   'model.check': (input: { model: ModelSpec; optimizer?: OptimizerSpec }) => ModelCheck;
+  /** Where a run's bytes would go on this machine, and whether they fit (issue #15). */
+  'model.plan': (input: MemoryPlanRequest) => MemoryPlan;
   'dataset.preview': (input: { path: string; rows?: number }) => DatasetPreview;
 
   'runs.list': (input: RunQuery) => RunSummary[];
@@ -92,6 +97,15 @@ export interface StudioMethods {
   'data.generate': (input: { path: string; rows: number; seed: number; overwrite?: boolean }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2; rounds?: number }) => BenchRow[];
   'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders'; rows?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[] }) => BenchFigures[];
+
+  /**
+   * Exports a DLRM run (id) or a run configuration (config) as a torch.distributed job folder at
+   * outDir (absent or empty): the training script, job.json, the prepared splits, the initial weights.
+   * tableOwner[f] places table f on a rank (default: the planner's placement for worldSize ranks).
+   */
+  'jobs.exportTorch': (input: { id?: string; config?: StartRunInput; outDir: string; worldSize?: number; tableOwner?: number[]; memoryBudgetBytes?: number }) => ExportJobResult;
+  /** Follows a job (its folder, or a copy of its output folder) as a tracked run; its weights are imported when it finishes. */
+  'jobs.followTorch': (input: { dir: string; name?: string }) => { id: string };
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

@@ -2,6 +2,7 @@
  * Validators for every method's input: untrusted JSON in, typed input out, or an ApiError naming the
  * field. The doors call nothing else; the engine receives only values that passed here.
  */
+import { checkCompressionFields, parseCompression } from './memory';
 import type {
   DatasetSpec,
   EarlyStoppingSpec,
@@ -51,7 +52,7 @@ export function filePath(value: unknown, field: string, policy: PathPolicy = cli
 
 export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
   const o = object(value, field);
-  onlyKeys(o, ['kind', 'preset', 'embeddingDim', 'bottomMlp', 'topMlp', 'interaction', 'hashSize', 'crossLayers', 'userField', 'itemField'], field);
+  onlyKeys(o, ['kind', 'preset', 'embeddingDim', 'bottomMlp', 'topMlp', 'interaction', 'hashSize', 'crossLayers', 'userField', 'itemField', 'compression', 'tablePrecision'], field);
   const spec: ModelSpec = {
     kind: oneOf(o['kind'], `${field}.kind`, ['dlrm', 'dcn', 'fm', 'lr', 'mf'] as const),
     embeddingDim: integer(o['embeddingDim'], `${field}.embeddingDim`, 1, 1024),
@@ -68,6 +69,9 @@ export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
   if (userField !== undefined) spec.userField = userField;
   const itemField = optionalNumber(o['itemField'], `${field}.itemField`, { min: 0, max: 25, integer: true });
   if (itemField !== undefined) spec.itemField = itemField;
+  if (o['compression'] !== undefined) spec.compression = parseCompression(o['compression'], `${field}.compression`);
+  if (o['tablePrecision'] !== undefined) spec.tablePrecision = oneOf(o['tablePrecision'], `${field}.tablePrecision`, ['fp32', 'fp16', 'bf16'] as const);
+  checkCompressionFields(spec, field);
   return spec;
 }
 

@@ -9,6 +9,7 @@ import type { ModelSpec, RunSummary, StartRunInput } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from '../engine/worker/job-types';
 import { JobError, type JobHandle } from './jobs';
+import { refuseUnfitRun } from './memory';
 import { ApiError, array, integer, object, onlyKeys, string } from './validate';
 import { defaultTrainingThreads } from '../engine/train/threads';
 import {
@@ -59,6 +60,8 @@ export class RunManager {
   }
 
   start(input: StartRunInput): string {
+    // refused before anything is stored: a run that cannot fit in memory, or compressed tables on WebGPU
+    refuseUnfitRun(input);
     const id = this.ctx.store.createRun(input, { name: input.name ?? defaultRunName(input) });
     this.ctx.store.ensureRunFolder(id);
     this.enqueue({ id, input, resumeFrom: null });

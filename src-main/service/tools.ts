@@ -5,14 +5,16 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkModelSpec, PRESETS } from '../engine/model';
-import { listBackends } from '../engine/backend';
+import { listBackends, webGpuAdapter } from '../engine/backend';
+import { compressedOnGpuMessage, isCompressed } from '../engine/model';
+import { planRun } from './memory';
 import { previewFile } from '../engine/data';
 import type { AppInfo, BenchFigures, BenchRow, EvaluateResult, GenerateResult } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { BenchPayload, ComponentBenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
 import { RUN_FILES } from '../domain';
 import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
-import { BACKENDS, filePath, parseModelSpec, parseOptimizerSpec } from './inputs';
+import { BACKENDS, filePath, parseDatasetSpec, parseModelSpec, parseOptimizerSpec } from './inputs';
 import { outputPath } from './paths';
 import packageJson from '../../package.json';
 import { defaultTrainingThreads } from '../engine/train/threads';
@@ -62,6 +64,24 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
       onlyKeys(o, ['model', 'optimizer']);
       const model = parseModelSpec(o['model']);
       return o['optimizer'] === undefined ? checkModelSpec(model) : checkModelSpec(model, parseOptimizerSpec(o['optimizer']));
+    },
+    'model.plan': async (input) => {
+      const o = object(input);
+      onlyKeys(o, ['model', 'optimizer', 'batchSize', 'dataset', 'backend']);
+      const model = parseModelSpec(o['model']);
+      const optimizer = o['optimizer'] === undefined ? undefined : parseOptimizerSpec(o['optimizer']);
+      const batchSize = integer(o['batchSize'], 'batchSize', 1, 1_000_000);
+      const dataset = o['dataset'] === undefined ? undefined : parseDatasetSpec(o['dataset'], 'dataset', ctx.paths);
+      const backend = o['backend'] === undefined ? undefined : oneOf(o['backend'], 'backend', BACKENDS);
+      let gpuLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null = null;
+      if (backend === 'webgpu') {
+        if (isCompressed(model)) throw new ApiError(`backend: ${compressedOnGpuMessage(model)}`, 'bad-request', 'backend');
+        const limits = (await webGpuAdapter())?.limits;
+        if (limits?.['maxBufferSize'] !== undefined && limits['maxStorageBufferBindingSize'] !== undefined) {
+          gpuLimits = { maxBufferSize: limits['maxBufferSize'], maxStorageBufferBindingSize: limits['maxStorageBufferBindingSize'] };
+        }
+      }
+      return planRun({ model, optimizer, batchSize, dataset, gpuLimits });
     },
     'dataset.preview': async (input) => {
       const o = object(input);

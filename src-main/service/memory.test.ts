@@ -1,0 +1,83 @@
+/**
+ * Issue #15 at the service: 'model.plan', the compression fields' validation (errors name the field)
+ * and the refusal of a run that cannot fit, before anything is stored or started (no worker needed).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MemoryPlan, StartRunInput } from '../domain';
+import { openStore } from '../store';
+import { StudioService } from './create';
+import { ApiError } from './validate';
+
+const root = mkdtempSync(join(tmpdir(), 'dlrm-memory-'));
+const service = new StudioService(openStore(join(root, 'studio.sqlite')), { door: 'cli', workerDir: join(root, 'no-worker'), dataDir: root });
+
+afterAll(async () => {
+  await service.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const run: StartRunInput = {
+  model: { kind: 'dlrm', embeddingDim: 16, bottomMlp: '13-16', topMlp: '8-1', interaction: 'dot', hashSize: 1000 },
+  optimizer: { dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, warmupSteps: 0, decay: 'none' },
+  dataset: { kind: 'synthetic', rows: 2000, seed: 1 },
+  train: { batchSize: 64, epochs: 1, evalEvery: 0, seed: 1, maxBadRowShare: 0, checkpointEvery: 0, threads: 1, backend: 'wasm' },
+};
+
+async function refusal(call: Promise<unknown>): Promise<ApiError> {
+  const error = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
+
+describe('model.plan', () => {
+  it('counts the tables of each kind and the synthetic rows', async () => {
+    const full = (await service.call('model.plan', { model: run.model, optimizer: run.optimizer, batchSize: 64, dataset: run.dataset })) as MemoryPlan;
+    expect(full.tableBytes).toBe(26 * 1000 * 16 * 4);
+    expect(full.tableOptimizerBytes).toBe(26 * 1000 * 4);
+    expect(full.cacheDiskBytes).toBe(2000 * 157);
+    expect(full.machine.totalBytes).toBeGreaterThan(0);
+    const qr = (await service.call('model.plan', { model: { ...run.model, compression: { kind: 'qr', remainderRows: 32, combine: 'product' } }, batchSize: 64 })) as MemoryPlan;
+    // 1000 rows -> quotient 32 + remainder 32
+    expect(qr.tableBytes).toBe(26 * 64 * 16 * 4);
+    const half = (await service.call('model.plan', { model: { ...run.model, tablePrecision: 'fp16' }, batchSize: 64 })) as MemoryPlan;
+    expect(half.tableBytes).toBe(full.tableBytes / 2);
+  });
+});
+
+describe('runs.start refuses before any work', () => {
+  it('a run that cannot fit in memory, with the numbers, and stores nothing', async () => {
+    // 26 tables of 50,000,000 rows x 1024 floats: 5.3 TB, more than any machine this runs on
+    const huge = { ...run, model: { ...run.model, embeddingDim: 1024, bottomMlp: '13-1024', hashSize: 50_000_000 } };
+    const error = await refusal(service.call('runs.start', huge));
+    expect(error.field).toBe('model');
+    expect(error.message).toMatch(/cannot fit: the run needs 4\.\d TiB in memory \(tables 4\.\d TiB/);
+    expect(error.message).toMatch(/is free/);
+    expect(await service.call('runs.list', {})).toEqual([]);
+  });
+
+  it('compressed tables on the WebGPU path', async () => {
+    const error = await refusal(service.call('runs.start', { ...run, model: { ...run.model, tablePrecision: 'bf16' }, train: { ...run.train, backend: 'webgpu' } }));
+    expect(error.field).toBe('train.backend');
+    expect(error.message).toContain('WebGPU');
+  });
+
+  it('bad compression fields, naming the field', async () => {
+    const bad = async (model: unknown, field: string) => {
+      const error = await refusal(service.call('runs.start', { ...run, model }));
+      expect(error.field).toBe(field);
+    };
+    await bad({ ...run.model, compression: { kind: 'qr', remainderRows: 1 } }, 'model.compression.remainderRows');
+    await bad({ ...run.model, compression: { kind: 'qr', remainderRows: 8, combine: 'max' } }, 'model.compression.combine');
+    await bad({ ...run.model, compression: { kind: 'lsh' } }, 'model.compression.kind');
+    await bad({ ...run.model, compression: { kind: 'mixed-dim', hotShare: 0.1, coldDim: 16 } }, 'model.compression');
+    await bad({ ...run.model, tablePrecision: 'fp8' }, 'model.tablePrecision');
+    await bad({ ...run.model, kind: 'fm', bottomMlp: '', tablePrecision: 'fp16' }, 'model.tablePrecision');
+    expect(await service.call('runs.list', {})).toEqual([]);
+  });
+});
