@@ -19,3 +19,4 @@ export type * from './sweep';
 export type * from './torch-job';
 export type * from './sharding';
 export type * from './memory';
+export { formatBytes } from './memory';

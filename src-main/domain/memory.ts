@@ -74,3 +74,15 @@ export interface MemoryPlanRequest {
   /** On 'webgpu' the adapter's buffer limits are checked too. */
   backend?: BackendName;
 }
+
+/** 1234567 -> "1.2 MiB" (powers of 1024, as the machine's memory is reported). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}

@@ -21,6 +21,7 @@ import type {
 } from '../../service/contract';
 import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from './args';
 import { ProgressReporter } from './progress';
+import { applyCompressionArgs, COMPRESSION_OPTIONS, COMPRESSION_USAGE, planLines } from './memory';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,6 +43,10 @@ commands:
              --early-stop logloss|auc  --patience N (evaluations)  --min-delta X  --no-early-stop
                (on by default for more than one epoch: log loss, patience 3; the best evaluation's model is kept)
              --name NAME  --tags a,b
+${COMPRESSION_USAGE}
+             (the memory plan is printed first; a run that cannot fit is refused with the numbers)
+  plan       the train options: where the run's bytes would go (tables, optimizer state, MLPs, activations,
+             cache) against this machine's memory, without training (--backend webgpu: the GPU's limits too)
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
              (Ctrl+C or SIGTERM during train/resume stops the process: the run is checkpointed and
              stored as interrupted; runs.cancel from the app marks a run cancelled)
@@ -79,6 +84,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
   threads: 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
+  ...COMPRESSION_OPTIONS,
 };
 const COMMON: Record<string, OptionKind> = { 'data-dir': 'string', json: 'boolean', help: 'boolean' };
 
@@ -184,6 +190,7 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   if (str(args, 'interaction') !== undefined) model.interaction = str(args, 'interaction') as typeof model.interaction;
   if (num(args, 'hash-size') !== undefined) model.hashSize = num(args, 'hash-size')!;
   if (num(args, 'cross-layers') !== undefined) model.crossLayers = num(args, 'cross-layers')!;
+  applyCompressionArgs(model, args);
 
   const data = str(args, 'data') ?? 'synthetic';
   let dataset: DatasetSpec;
@@ -267,6 +274,7 @@ function parsePolicies(list: string[]): PolicySpec[] {
 async function runCommand(command: string, argv: string[]): Promise<number> {
   const specs: Record<string, Record<string, OptionKind>> = {
     train: TRAIN_OPTIONS,
+    plan: TRAIN_OPTIONS,
     compare: { ...TRAIN_OPTIONS, models: 'list' },
     resume: { run: 'string' },
     eval: { run: 'string', data: 'string' },
@@ -308,8 +316,15 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     return v;
   };
   switch (command) {
-    case 'train': {
+    case 'train':
+    case 'plan': {
       const input = await buildStartInput(cli, args);
+      const plan = await cli.call('model.plan', { model: input.model, optimizer: input.optimizer, batchSize: input.train.batchSize, dataset: input.dataset, ...(input.train.backend ? { backend: input.train.backend } : {}) });
+      for (const line of planLines(plan)) cli.info(line);
+      if (command === 'plan') {
+        cli.print(plan);
+        return plan.fits ? 0 : 1;
+      }
       const { id } = await cli.call('runs.start', input);
       cli.info(`run ${id} started (data: ${input.dataset.kind}, model: ${input.model.kind}${input.model.preset ? ` ${input.model.preset}` : ''})`);
       const detail = await cli.followRun(id);

@@ -14,7 +14,9 @@
  * - the dataset: 157 bytes a row in the binary cache on disk (label 1, dense 13 x 4, categorical
  *   26 x 4), and the same per row held in memory (all rows for synthetic data, read chunks for files).
  */
-import type { MemoryLimit, MemoryPlan, ModelSpec, OptimizerSpec, TableBytes } from '../../domain';
+import { formatBytes, type MemoryLimit, type MemoryPlan, type ModelSpec, type OptimizerSpec, type TableBytes } from '../../domain';
+
+export { formatBytes };
 import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES } from './architecture';
 import { denseParameterCount, resolveModel, tableFeatures, tableWidth, type ModelArchitecture } from './model-spec';
 import { bytesPerValue, compressionErrors, tableParts, tableRowCount, tableValueCount } from './table-layout';
@@ -39,18 +41,6 @@ export interface MemoryPlanInput {
   machine: { totalBytes: number; freeBytes: number };
   /** On the GPU path: the adapter's limits (a table lives in one buffer and one storage binding). */
   gpuLimits?: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
-}
-
-/** 1234567 -> "1.2 MB" (powers of 1024, as the machine's memory is reported). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** Floats of activations (and their gradients) of one batch row of a resolved model. */
