@@ -3,7 +3,8 @@
  * ranks, pooled embeddings moved by an all-to-all, MLPs replicated), what its job.json says, and the
  * events its script writes as JSON lines (output/metrics.jsonl) for the app to follow.
  */
-import type { InteractionKind, ModelSpec, OptimizerSpec, TrainSpec } from './run-config';
+import type { DatasetSpec, InteractionKind, ModelSpec, OptimizerSpec, TrainSpec } from './run-config';
+import type { PlanCost } from './sharding';
 import type { MetricValues } from './metrics';
 
 /** Which rank owns which embedding table (table-wise sharding). */
@@ -21,6 +22,8 @@ export interface TorchJobConfig {
   /** The run this job was exported from (null: exported from a configuration alone). */
   runId: string | null;
   runName: string | null;
+  /** The dataset the splits in data/ were prepared from. */
+  dataset: DatasetSpec;
   model: ModelSpec;
   optimizer: OptimizerSpec;
   train: TrainSpec;
@@ -68,6 +71,8 @@ export interface ExportJobResult {
   bytes: number;
   rows: { train: number; valid: number; test: number };
   plan: TablePlacement;
+  /** The planner's figures for this placement. */
+  cost: PlanCost;
   /** One-machine command lines to start it. */
   commands: string[];
 }

@@ -18,6 +18,7 @@ import { sweepMethods, SweepManager } from './sweeps';
 import { exploreMethods } from './explore';
 import { toolMethods, appMethods } from './tools';
 import { cliPathPolicy, type PathPolicy } from './paths';
+import { torchJobMethods, TorchJobFollower } from './torch-jobs';
 
 export interface StudioServiceOptions {
   door: AppInfo['door'];
@@ -53,6 +54,7 @@ export class StudioService implements ServiceDoor {
   private readonly handlers: MethodHandlers;
   private readonly runManager: RunManager;
   private readonly simulationManager: SimulationManager;
+  private readonly torchJobFollower: TorchJobFollower;
   /** Sweeps of runs (public so tests and the CLI can wait for one to settle). */
   readonly sweepManager: SweepManager;
   readonly context: ServiceContext;
@@ -82,6 +84,7 @@ export class StudioService implements ServiceDoor {
     };
     this.runManager = new RunManager(this.context);
     this.simulationManager = new SimulationManager(this.context);
+    this.torchJobFollower = new TorchJobFollower(this.context);
     this.sweepManager = new SweepManager(this.context, this.runManager);
     this.handlers = {
       ...appMethods(this.context),
@@ -90,6 +93,7 @@ export class StudioService implements ServiceDoor {
       ...sweepMethods(this.context, this.sweepManager),
       ...exploreMethods(this.context),
       ...toolMethods(this.context),
+      ...torchJobMethods(this.context, this.torchJobFollower),
     };
   }
 
@@ -134,6 +138,7 @@ export class StudioService implements ServiceDoor {
     this.sweepManager.shutdown();
     await this.runManager.shutdown();
     await this.simulationManager.shutdown();
+    this.torchJobFollower.shutdown();
     await this.context.jobs.terminateAll();
     this.store.close();
   }

@@ -73,7 +73,7 @@ describe('torch.distributed job', () => {
     const dir = join(root, 'job');
     // two ranks: tables 0..12 on rank 0, 13..25 on rank 1
     const plan = { worldSize: 2, tableOwner: tableSizes.map((_, f) => (f < 13 ? 0 : 1)) };
-    const { config } = writeTorchJob({ dir, job, data, plan, runId: null, runName: 'test', appFiles: { 'preprocessing.json': '{}' } });
+    const { config } = writeTorchJob({ dir, job, data, plan, runId: null, runName: 'test', dataset: { kind: 'synthetic', rows: 36_000, seed: 1 }, appFiles: { 'preprocessing.json': '{}' } });
     expect(config.rows).toEqual({ train: 30_000, valid: 2_000, test: 4_000 });
     expect(readJobConfig(dir).plan).toEqual(plan);
     expect(jobOutputFolder(dir)).toBe(join(dir, 'output'));

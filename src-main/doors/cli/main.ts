@@ -73,6 +73,11 @@ ${COMPRESSION_USAGE}
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
              [--drift X] [--extreme-drift X] [--churn-after N] [--seed N]
              [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated,user-knn,item-knn,als,linucb,long-term]
+  export-job --run ID --out DIR [--ranks N] [--plan 0,0,1,...] [--budget-mb MB]   (or train options instead of --run)
+             write a torch.distributed job folder: the hybrid-parallel training script, job.json, the prepared
+             data, the run's initial weights; --plan puts table f on rank plan[f] (default: the planner's)
+  follow-job --dir DIR [--name NAME]   track a job (its folder or a copy of its output/) as a run until it ends,
+             then import its weights as the run's model
   runs       list [--status S] [--tag T] [--text Q] | show ID | export ID... --out FILE | csv ID... --out FILE
              | import FILE | delete ID... | rename ID NAME   (export/csv: --overwrite to replace an existing --out file)
 common: --data-dir DIR (default: the app's data folder)  --json (print only the final JSON)`;
@@ -287,6 +292,8 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     },
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
     sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
+    'export-job': { ...TRAIN_OPTIONS, run: 'string', out: 'string', ranks: 'number', plan: 'list', 'budget-mb': 'number' },
+    'follow-job': { dir: 'string', name: 'string' },
   };
   const spec = specs[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
@@ -337,6 +344,27 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     }
     case 'resume': {
       const { id } = await cli.call('runs.resume', { id: need('run') });
+      const detail = await cli.followRun(id);
+      cli.print(detail);
+      return detail.status === 'finished' ? 0 : 1;
+    }
+    case 'export-job': {
+      // a tracked run (--run ID) or a configuration given with the train options
+      const input: MethodInput<'jobs.exportTorch'> = { outDir: need('out') };
+      if (str(args, 'run')) input.id = str(args, 'run')!;
+      else input.config = await buildStartInput(cli, args);
+      if (num(args, 'ranks') !== undefined) input.worldSize = num(args, 'ranks')!;
+      const plan = args.options['plan'];
+      if (Array.isArray(plan)) input.tableOwner = plan.map((v) => Number(v));
+      if (num(args, 'budget-mb') !== undefined) input.memoryBudgetBytes = num(args, 'budget-mb')! * 1024 * 1024;
+      const exported = await cli.call('jobs.exportTorch', input);
+      cli.info(`job written to ${exported.dir}; start it with one of:\n  ${exported.commands.join('\n  ')}\nthen follow it: node out/main/cli.js follow-job --dir ${exported.dir}`);
+      cli.print(exported);
+      return 0;
+    }
+    case 'follow-job': {
+      const { id } = await cli.call('jobs.followTorch', { dir: need('dir'), ...(str(args, 'name') ? { name: str(args, 'name')! } : {}) });
+      cli.info(`following the job as run ${id}`);
       const detail = await cli.followRun(id);
       cli.print(detail);
       return detail.status === 'finished' ? 0 : 1;

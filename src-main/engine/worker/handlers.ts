@@ -5,6 +5,7 @@ import type { JobHandler } from './protocol';
 import { trainJob } from './train-job';
 import { simulateJob } from './simulate-job';
 import { exploreJob } from './explore-job';
+import { exportTorchJob, importTorchJob } from './torch-job-jobs';
 import { benchJob, componentBenchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
 
 export const JOB_HANDLERS: Record<string, JobHandler> = {
@@ -16,4 +17,6 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   'bench-component': componentBenchJob,
   evaluate: evaluateJob,
   predict: predictJob,
+  'export-torch-job': exportTorchJob,
+  'import-torch-job': importTorchJob,
 };

@@ -25,7 +25,7 @@ import type { BatchSourceLike } from '../../data/batch-source';
 import { orderedBatches } from '../../data/batch-source';
 import { createModel } from '../../model/models';
 import { Dlrm } from '../../model/dlrm';
-import type { TablePlacement, TorchJobConfig, TorchJobEvent } from '../../../domain';
+import type { DatasetSpec, TablePlacement, TorchJobConfig, TorchJobEvent } from '../../../domain';
 import { readTensorFile, writeTensorFile } from '../tensor-file';
 import type { TrainJob } from '../trainer';
 import { TORCH_JOB_SCRIPT } from './script';
@@ -53,6 +53,7 @@ export interface WriteTorchJobInput {
   plan: TablePlacement;
   runId: string | null;
   runName: string | null;
+  dataset: DatasetSpec;
   /** Files to copy into app/ (name -> contents), e.g. the run's preprocessing and feature stats. */
   appFiles?: Record<string, Buffer | string>;
   onProgress?: (fraction: number, message: string) => void;
@@ -129,6 +130,7 @@ export function writeTorchJob(input: WriteTorchJobInput): { bytes: number; confi
     version: 1,
     runId: input.runId,
     runName: input.runName,
+    dataset: input.dataset,
     model: job.model,
     optimizer: job.optimizer,
     train: job.train,
@@ -230,7 +232,7 @@ export function readJobConfig(dir: string): TorchJobConfig {
   }
   const config = parsed as Partial<TorchJobConfig> | null;
   if (!config || config.format !== 'dlrm-studio-torch-job' || config.version !== 1) throw userError(`${file}: not a DLRM Studio job (format "dlrm-studio-torch-job", version 1)`);
-  for (const field of ['model', 'optimizer', 'train', 'tableSizes', 'architecture', 'rows', 'plan'] as const) {
+  for (const field of ['dataset', 'model', 'optimizer', 'train', 'tableSizes', 'architecture', 'rows', 'plan'] as const) {
     if (config[field] === undefined || config[field] === null) throw userError(`${file}: field "${field}" is missing`);
   }
   return config as TorchJobConfig;

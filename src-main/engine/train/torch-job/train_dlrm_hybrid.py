@@ -380,7 +380,7 @@ def run(rank, world, local_rank, args):
         })
 
         def to_device(array, dtype):
-            return torch.from_numpy(np.ascontiguousarray(array)).to(device=device, dtype=dtype)
+            return torch.tensor(np.asarray(array), dtype=dtype, device=device)
 
         def predict(split):
             """Click probabilities of a split in stored order (rank 0 gets them all; others None)."""
