@@ -15,7 +15,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** File name of better-sqlite3's addon. */
 export const SQLITE_ADDON_FILE = 'better_sqlite3.node';
@@ -86,12 +86,13 @@ export interface AddonSearch {
 /** The folder of an installed package as resolved from `fromFile` (a path or file URL), or null. */
 export function packageDirFrom(fromFile: string): (name: string) => string | null {
   const requireFrom = createRequire(fromFile);
+  // Node's node_modules lookup folders, searched by hand: `require.resolve('<name>/package.json')`
+  // fails for packages whose "exports" do not list it.
   return (name) => {
-    try {
-      return dirname(requireFrom.resolve(`${name}/package.json`));
-    } catch {
-      return null;
+    for (const base of requireFrom.resolve.paths(name) ?? []) {
+      if (existsSync(join(base, name, 'package.json'))) return join(base, name);
     }
+    return null;
   };
 }
 
@@ -108,6 +109,9 @@ function nodeFilesUnder(dir: string): string[] {
 }
 
 const OPTIONAL_TFJS_NODE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** Every package with a native addon that the Electron side may load: what electronNativeAddons covers. */
+export const ELECTRON_ADDON_PACKAGES: readonly string[] = ['better-sqlite3', 'webgpu', ...OPTIONAL_TFJS_NODE];
 
 /**
  * The native addons the Electron side will load: better-sqlite3 always (its binary may be missing:
