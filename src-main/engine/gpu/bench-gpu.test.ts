@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipAllowed && !probe.available)('runGpuBench', () => {
-  it('measures webgpu (host and device tables) and the cpu path in one run', async () => {
+  it('measures the webgpu step, tfjs webgpu (host and device tables) and the cpu path in one run', async () => {
     const lines: string[] = [];
     const result = await runGpuBench({
       presets: ['criteo-kaggle'],
@@ -31,6 +31,19 @@ describe.skipIf(skipAllowed && !probe.available)('runGpuBench', () => {
     expect(result.adapter?.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(result.cpuDetail).toMatch(/^cpu: /);
     const [row] = result.rows;
+    // the WebGPU step without tfjs: timed, no buffer made per step, ratios to the other paths
+    expect(row.stepError).toBeNull();
+    expect(row.step?.steps).toBe(2);
+    expect(row.step?.samplesPerSec).toBeGreaterThan(0);
+    expect(row.step?.buffersAfter).toBe(row.step?.buffersBefore);
+    expect(row.step?.tableBuffers).toBe(1);
+    if (result.stepDevice?.includes('(timestamp queries)')) {
+      expect(row.step?.kernels?.map((k) => k.name)).toContain('pool.0');
+      expect(row.step?.kernels?.every((k) => k.ms >= 0)).toBe(true);
+    }
+    expect(row.stepOverTfjs).toBeCloseTo((row.step?.samplesPerSec ?? 0) / (row.gpu?.samplesPerSec ?? 1), 10);
+    expect(row.stepOverCpu).toBeCloseTo((row.step?.samplesPerSec ?? 0) / (row.cpu?.samplesPerSec ?? 1), 10);
+    expect(lines.some((l) => l.startsWith('gpu step criteo-kaggle batch 32:'))).toBe(true);
     expect(row.gpuError).toBeNull();
     expect(row.gpuDeviceTablesError).toBeNull();
     for (const m of [row.gpu, row.gpuDeviceTables]) {

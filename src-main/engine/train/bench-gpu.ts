@@ -3,6 +3,9 @@
  * measured too) and on the CPU path (wasm by default) in the same run, with the ratio. Random skewed
  * batches as in bench.ts; tables hashed to rowsPerTable rows.
  *
+ * The WebGPU step written without tfjs (../gpu/dlrm-step) is measured first, on its own device, with
+ * per-kernel times where the adapter has timestamp queries; then the TensorFlow.js WebGPU path.
+ *
  * Each GPU configuration is measured with host tables (the product path) and, unless switched off,
  * with device-resident tables (the experiment in ../gpu/device-tables.ts).
  * Per GPU configuration it also reports where a step's time goes (host pooling / device work and the
@@ -15,6 +18,9 @@ import { initBackend, webGpuAdapter, type WebGpuAdapterInfo } from '../backend';
 import type { Batch } from '../data/types';
 import { deviceLimitProblem, emptyTimings, stepAsync, type StepTimings } from '../gpu/device-step';
 import { DeviceTables } from '../gpu/device-tables';
+import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from '../gpu/dlrm-step/device';
+import { initialDlrmWeights } from '../gpu/dlrm-step/init';
+import { GpuDlrmTrainer, type KernelTiming } from '../gpu/dlrm-step/step';
 import { architectureOf } from '../model/architecture';
 import { presetModel } from '../model/presets';
 import { Rng } from '../random/rng';
@@ -37,6 +43,10 @@ export interface GpuBenchOptions {
   warmupSteps?: number;
   /** Also measure the device-resident tables experiment (gpu/device-tables.ts; default true). */
   deviceTables?: boolean;
+  /** Measure the WebGPU step without tfjs (gpu/dlrm-step; default true). */
+  step?: boolean;
+  /** Measure the TensorFlow.js WebGPU path with host tables (default true). */
+  tfjs?: boolean;
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
 }
@@ -61,9 +71,26 @@ export interface GpuMeasured extends Measured {
   gpuBytesAfter: number;
 }
 
+/** The WebGPU step (gpu/dlrm-step) on one configuration. */
+export interface StepMeasured extends Measured {
+  /** Each kernel's time in one profiled step (null without timestamp queries). */
+  kernels: KernelTiming[] | null;
+  /** Live GPU buffers of the step after warm-up and after the timed steps. */
+  buffersBefore: number;
+  buffersAfter: number;
+  /** Table chunk buffers (more than one when the tables pass the storage-binding size). */
+  tableBuffers: number;
+}
+
 export interface GpuBenchRow {
   preset: string;
   batchSize: number;
+  /** The WebGPU step written without tfjs (gpu/dlrm-step). */
+  step: StepMeasured | null;
+  stepError: string | null;
+  /** step / tfjs host tables (gpu), and step / cpu. */
+  stepOverTfjs: number | null;
+  stepOverCpu: number | null;
   /** Host tables (the product path: stepAsync). */
   gpu: GpuMeasured | null;
   /** Why the GPU measurement is missing. */
@@ -81,6 +108,8 @@ export interface GpuBenchRow {
 export interface GpuBenchResult {
   /** The run's backend detail, e.g. "webgpu: NVIDIA H100 80GB HBM3 (hardware, forced)". */
   gpuDetail: string;
+  /** The step's device: adapter name and whether it takes timestamps. */
+  stepDevice: string | null;
   adapter: WebGpuAdapterInfo | null;
   cpuDetail: string | null;
   rowsPerTable: number;
@@ -136,6 +165,46 @@ async function timeSteps(step: (batch: Batch) => Promise<number> | number, batch
   return { steps, seconds, samplesPerSec: (steps * batches[0].size) / seconds };
 }
 
+/**
+ * Samples/s of the WebGPU step: steps are enqueued for `seconds` (at least minSteps), then the time
+ * runs until the device has finished them all (every loss read back).
+ */
+async function measureStep(gpu: TrainingDevice, preset: string, batchSize: number, rowsPerTable: number, timing: { seconds: number; minSteps: number; warmupSteps: number }): Promise<StepMeasured> {
+  const job = jobFor(preset, batchSize, rowsPerTable);
+  const arch = architectureOf(job.model);
+  const batches = batchesFor(batchSize, rowsPerTable);
+  const trainer = await GpuDlrmTrainer.create(
+    gpu.device,
+    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4 },
+    initialDlrmWeights(arch, job.tableSizes, job.train.seed),
+  );
+  try {
+    for (let i = 0; i < timing.warmupSteps; i++) await trainer.step(batches[i % batches.length], 0.1);
+    await trainer.takeLosses();
+    const buffersBefore = trainer.bufferCounts().live;
+    let steps = 0;
+    const start = performance.now();
+    while ((performance.now() - start) / 1000 < timing.seconds || steps < timing.minSteps) {
+      await trainer.step(batches[steps % batches.length], 0.1);
+      steps++;
+    }
+    await trainer.takeLosses();
+    const seconds = (performance.now() - start) / 1000;
+    const buffersAfter = trainer.bufferCounts().live;
+    const kernels = gpu.timestamps ? await trainer.profileStep(batches[0], 0.1) : null;
+    return { steps, seconds, samplesPerSec: (steps * batchSize) / seconds, kernels, buffersBefore, buffersAfter, tableBuffers: trainer.tables.chunks };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+/** "top.0.input-grad 12.3, ..." the slowest kernels first, and their total. */
+export function describeKernels(kernels: readonly KernelTiming[], count = 8): string {
+  const total = kernels.reduce((a, k) => a + k.ms, 0);
+  const slowest = [...kernels].sort((a, b) => b.ms - a.ms).slice(0, count);
+  return `${total.toFixed(2)} ms in ${kernels.length} kernels; slowest: ${slowest.map((k) => `${k.name} ${k.ms.toFixed(2)}`).join(', ')}`;
+}
+
 export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const rowsPerTable = options.rowsPerTable ?? 100_000;
@@ -147,6 +216,10 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
       rows.push({
         preset,
         batchSize,
+        step: null,
+        stepError: null,
+        stepOverTfjs: null,
+        stepOverCpu: null,
         gpu: null,
         gpuError: null,
         gpuDeviceTables: null,
@@ -205,12 +278,46 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
       trainer.dispose();
     }
   };
-  for (const row of rows) {
+  let stepDevice: string | null = null;
+  if (options.step !== false) {
+    let gpu: TrainingDevice | null = null;
     try {
-      row.gpu = await measureGpu(row, 'host tables');
+      const g = navigatorGpu();
+      if (!g) throw new Error('navigator.gpu is not installed');
+      gpu = await requestTrainingDevice(g);
+      stepDevice = `${gpu.name}${gpu.timestamps ? ' (timestamp queries)' : ' (no timestamp queries)'}`;
+      log(`gpu step device: ${stepDevice}`);
     } catch (e) {
-      row.gpuError = e instanceof Error ? e.message : String(e);
-      log(`gpu host tables ${row.preset} batch ${row.batchSize}: failed: ${row.gpuError}`);
+      const error = e instanceof Error ? e.message : String(e);
+      for (const row of rows) row.stepError = `no device: ${error}`;
+      log(`gpu step: no device: ${error}`);
+    }
+    for (const row of gpu ? rows : []) {
+      try {
+        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing);
+        const m = row.step;
+        log(
+          `gpu step ${row.preset} batch ${row.batchSize}: ${m.steps} steps in ${m.seconds.toFixed(1)} s = ${m.samplesPerSec.toFixed(0)} samples/s; ` +
+            `${m.tableBuffers} table buffer(s); live GPU buffers ${m.buffersBefore}->${m.buffersAfter}` +
+            (m.kernels ? `; one step's kernels: ${describeKernels(m.kernels)}` : ''),
+        );
+      } catch (e) {
+        row.stepError = e instanceof Error ? e.message : String(e);
+        log(`gpu step ${row.preset} batch ${row.batchSize}: failed: ${row.stepError}`);
+      }
+    }
+    gpu?.device.destroy();
+  }
+  for (const row of rows) {
+    if (options.tfjs !== false) {
+      try {
+        row.gpu = await measureGpu(row, 'host tables');
+        row.stepOverTfjs = row.step ? row.step.samplesPerSec / row.gpu.samplesPerSec : null;
+        if (row.stepOverTfjs !== null) log(`gpu step / tfjs webgpu ${row.preset} batch ${row.batchSize}: ${row.stepOverTfjs.toFixed(2)}x`);
+      } catch (e) {
+        row.gpuError = e instanceof Error ? e.message : String(e);
+        log(`gpu host tables ${row.preset} batch ${row.batchSize}: failed: ${row.gpuError}`);
+      }
     }
     if (options.deviceTables !== false) {
       try {
@@ -238,9 +345,11 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
         row.cpu = await timeSteps((b) => active.step(b, 0.1), batches, { ...timing, warmupSteps: Math.min(timing.warmupSteps, 1) });
         row.ratio = row.gpu ? row.gpu.samplesPerSec / row.cpu.samplesPerSec : null;
         row.deviceTablesRatio = row.gpuDeviceTables ? row.gpuDeviceTables.samplesPerSec / row.cpu.samplesPerSec : null;
+        row.stepOverCpu = row.step ? row.step.samplesPerSec / row.cpu.samplesPerSec : null;
         log(
           `cpu ${label}: ${row.cpu.steps} steps in ${row.cpu.seconds.toFixed(1)} s = ${row.cpu.samplesPerSec.toFixed(0)} samples/s; ` +
-            `gpu/cpu ${row.ratio?.toFixed(3) ?? 'n/a'} (host tables), ${row.deviceTablesRatio?.toFixed(3) ?? 'n/a'} (device tables)`,
+            `gpu/cpu ${row.ratio?.toFixed(3) ?? 'n/a'} (host tables), ${row.deviceTablesRatio?.toFixed(3) ?? 'n/a'} (device tables), ` +
+            `${row.stepOverCpu?.toFixed(3) ?? 'n/a'} (gpu step)`,
         );
       } catch (e) {
         row.cpuError = e instanceof Error ? e.message : String(e);
@@ -250,5 +359,5 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
       }
     }
   }
-  return { gpuDetail: gpuBackend.detail, adapter, cpuDetail, rowsPerTable, rows };
+  return { gpuDetail: gpuBackend.detail, stepDevice, adapter, cpuDetail, rowsPerTable, rows };
 }
