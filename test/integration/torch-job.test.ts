@@ -8,7 +8,7 @@
  * Without them this test FAILS with those instructions: it is never skipped.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,24 @@ describe('torch.distributed job', () => {
     expect(two.filter((e) => e.type === 'progress').length).toBeGreaterThan(0);
     const oneAuc = finished(one).test?.auc ?? NaN;
     const twoAuc = finished(two).test?.auc ?? NaN;
+    // launched as torchrun launches (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT in the environment;
+    // Debian's torch 1.13 torchrun itself crashes, so the two processes are started here): the same model
+    const envOut = join(root, 'out-env');
+    const port = String(29_500 + Math.floor(Math.random() * 2000));
+    const codes = await Promise.all(
+      [0, 1].map(
+        (rank) =>
+          new Promise<number | null>((resolve) => {
+            const env = { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port };
+            const child = spawn(python, [join(dir, TORCH_JOB_FILES.script), '--out', envOut, '--threads', '1'], { env, stdio: 'ignore' });
+            child.on('exit', (code) => resolve(code));
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0]);
+    const envFile = join(envOut, TORCH_JOB_FILES.log);
+    const envEvents = readFileSync(envFile, 'utf8').trim().split('\n').map((line, i) => parseJobLogLine(line, i + 1, envFile));
+    expect(finished(envEvents).test?.auc).toBe(finished(two).test?.auc);
     // the copied output folder alone is enough to follow and import
     expect(readJobConfig(join(root, 'out2')).rows.test).toBe(4_000);
     expect(existsSync(join(root, 'out2', 'app', 'preprocessing.json'))).toBe(true);
