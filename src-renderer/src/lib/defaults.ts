@@ -6,6 +6,7 @@ import type {
   StartRunInput,
   TrainSpec,
 } from '../../../src-main/service/contract';
+import { defaultEarlyStopChoice, earlyStoppingFor } from './early-stopping';
 
 /** DLRM as the reference repository configures it for Criteo Kaggle, with small hash tables. */
 export const FALLBACK_MODEL: ModelSpec = {
@@ -56,6 +57,12 @@ export function quickStartRun(presets: readonly PresetInfo[]): StartRunInput {
     model,
     optimizer: { ...DEFAULT_OPTIMIZER },
     dataset: { kind: 'synthetic', rows: QUICK_START_ROWS, seed: 1 },
-    train: { ...DEFAULT_TRAIN },
+    train: withEarlyStopping({ ...DEFAULT_TRAIN }),
   };
+}
+
+/** The train settings with the default early stopping (on above one epoch, off otherwise). */
+function withEarlyStopping(train: TrainSpec): TrainSpec {
+  const earlyStopping = earlyStoppingFor(defaultEarlyStopChoice(), train.epochs);
+  return earlyStopping ? { ...train, earlyStopping } : train;
 }

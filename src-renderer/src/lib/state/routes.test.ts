@@ -19,6 +19,9 @@ describe('routes', () => {
       { name: 'runs' },
       { name: 'run', id: 'run 7' },
       { name: 'compare', ids: ['x1', 'x2'], baseline: 'x2' },
+      { name: 'sweeps' },
+      { name: 'sweep-new' },
+      { name: 'sweep', id: 'abc-1' },
     ];
     for (const route of routes) expect(parseHash(routeHref(route))).toEqual(route);
     expect(routeHref({ name: 'compare', ids: ['a', 'b'], baseline: null })).toBe('#/compare?ids=a,b');

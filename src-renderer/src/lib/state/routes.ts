@@ -1,4 +1,7 @@
-/** Hash routes of the app: #/runs, #/new, #/compare?ids=a,b&baseline=a, #/run/<id>, #/explore, #/simulate. */
+/**
+ * Hash routes of the app: #/runs, #/new, #/compare?ids=a,b&baseline=a, #/run/<id>, #/explore, #/simulate,
+ * #/sweeps, #/sweeps/new, #/sweep/<id>.
+ */
 
 export type Route =
   | { name: 'runs' }
@@ -7,6 +10,9 @@ export type Route =
   | { name: 'run'; id: string }
   | { name: 'explore' }
   | { name: 'simulate' }
+  | { name: 'sweeps' }
+  | { name: 'sweep-new' }
+  | { name: 'sweep'; id: string }
   | { name: 'not-found'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -30,6 +36,10 @@ export function parseHash(hash: string): Route {
       return { name: 'explore' };
     case 'simulate':
       return { name: 'simulate' };
+    case 'sweeps':
+      return parts[1] === 'new' ? { name: 'sweep-new' } : { name: 'sweeps' };
+    case 'sweep':
+      return parts[1] ? { name: 'sweep', id: parts[1] } : { name: 'sweeps' };
     default:
       return { name: 'not-found', path };
   }
@@ -46,6 +56,10 @@ export function routeHref(route: Route): string {
     }
     case 'run':
       return `#/run/${encodeURIComponent(route.id)}`;
+    case 'sweep':
+      return `#/sweep/${encodeURIComponent(route.id)}`;
+    case 'sweep-new':
+      return '#/sweeps/new';
     case 'not-found':
       return `#${route.path}`;
     default:

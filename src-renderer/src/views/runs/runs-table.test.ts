@@ -21,6 +21,7 @@ function run(id: string, overrides: Partial<RunSummary> = {}): RunSummary {
     last: {},
     best: {},
     test: {},
+    bestAt: null,
     ...overrides,
   };
 }
