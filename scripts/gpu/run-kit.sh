@@ -103,7 +103,7 @@ else
   echo "(skipped: KIT_NO_CUDA set)"
 fi
 
-echo "== GPU benchmark (tfjs webgpu on Dawn, forced) and the $CPU path, one configuration per process"
+echo "== GPU benchmark (the WebGPU step without tfjs, tfjs webgpu on Dawn, forced) and the $CPU path, one configuration per process"
 # smaller batches first: the cheap configurations are measured even if time runs out
 for batch in $BATCHES; do
   for preset in $PRESETS; do
@@ -124,7 +124,7 @@ const [work, outFile, presetList, batchList, torchDevice] = process.argv.slice(2
 const summary = { date: new Date().toISOString(), gpu: null, adapter: null, cpu: null, torchDevice, rows: [] };
 for (const preset of presetList.split(/\s+/).filter(Boolean)) {
   for (const batch of batchList.split(/\s+/).filter(Boolean).map(Number)) {
-    const row = { preset, batchSize: batch, webgpuSamplesPerSec: null, webgpuDeviceTablesSamplesPerSec: null, cpuSamplesPerSec: null,
+    const row = { preset, batchSize: batch, stepSamplesPerSec: null, stepOverTfjs: null, stepOverTorch: null, stepKernels: null, webgpuSamplesPerSec: null, webgpuDeviceTablesSamplesPerSec: null, cpuSamplesPerSec: null,
       torchSamplesPerSec: null, webgpuOverCpu: null, webgpuOverTorch: null, deviceTablesOverTorch: null,
       webgpuPhasesMs: null, deviceTablesPhasesMs: null, transferMs: null, memory: null, errors: [], torchLine: null };
     const nodeFile = `${work}/node-${preset}-${batch}.json`;
@@ -135,6 +135,12 @@ for (const preset of presetList.split(/\s+/).filter(Boolean)) {
       if (r) {
         summary.gpu = r.gpuDetail; summary.adapter = r.adapter; summary.cpu = r.cpuDetail;
         const x = r.rows[0];
+        summary.stepDevice = r.stepDevice;
+        if (x.step) {
+          row.stepSamplesPerSec = x.step.samplesPerSec;
+          row.stepOverTfjs = x.stepOverTfjs;
+          row.stepKernels = x.step.kernels;
+        }
         if (x.gpu) {
           row.webgpuSamplesPerSec = x.gpu.samplesPerSec;
           row.webgpuPhasesMs = { pool: x.gpu.poolMs, deviceAndRead: x.gpu.deviceMs, hostUpdates: x.gpu.updateMs };
@@ -147,7 +153,7 @@ for (const preset of presetList.split(/\s+/).filter(Boolean)) {
         }
         if (x.cpu) row.cpuSamplesPerSec = x.cpu.samplesPerSec;
         row.webgpuOverCpu = x.ratio;
-        for (const e of [x.gpuError, x.gpuDeviceTablesError, x.cpuError]) if (e && !row.errors.includes(e)) row.errors.push(e);
+        for (const e of [x.stepError, x.gpuError, x.gpuDeviceTablesError, x.cpuError]) if (e && !row.errors.includes(e)) row.errors.push(e);
       }
     } else row.errors.push('no result (timed out or crashed: see gpu-bench.log)');
     const torchFile = `${work}/torch-${preset}-${batch}.txt`; // torch_dlrm.py bench output
@@ -157,6 +163,7 @@ for (const preset of presetList.split(/\s+/).filter(Boolean)) {
       row.torchSamplesPerSec = m ? Number(m[1]) : null;
       row.torchLine = text.split('\n').find((l) => l.startsWith('torch=')) ?? text.trim().split('\n').pop() ?? null;
       if (m && row.webgpuSamplesPerSec) row.webgpuOverTorch = row.webgpuSamplesPerSec / row.torchSamplesPerSec;
+      if (m && row.stepSamplesPerSec) row.stepOverTorch = row.stepSamplesPerSec / row.torchSamplesPerSec;
       if (m && row.webgpuDeviceTablesSamplesPerSec) row.deviceTablesOverTorch = row.webgpuDeviceTablesSamplesPerSec / row.torchSamplesPerSec;
     }
     summary.rows.push(row);
@@ -164,12 +171,21 @@ for (const preset of presetList.split(/\s+/).filter(Boolean)) {
 }
 fs.writeFileSync(outFile, JSON.stringify(summary, null, 2));
 const fmt = (v) => (v == null ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
-console.log(`gpu: ${summary.gpu}; cpu: ${summary.cpu}; torch on ${torchDevice}`);
-console.log('preset          batch  webgpu/s  webgpu-devtab/s   cpu/s   torch/s  webgpu/cpu  webgpu/torch  devtab/torch');
+console.log(`gpu: ${summary.gpu}; step device: ${summary.stepDevice}; cpu: ${summary.cpu}; torch on ${torchDevice}`);
+console.log('"step" is the WebGPU step without tfjs (gpu/dlrm-step); "webgpu" the tfjs WebGPU path with host tables');
+console.log('preset          batch    step/s  step/torch  step/tfjs  webgpu/s  webgpu-devtab/s   cpu/s   torch/s  webgpu/cpu  webgpu/torch  devtab/torch');
 for (const r of summary.rows) {
-  console.log(`${r.preset.padEnd(15)} ${String(r.batchSize).padStart(5)} ${fmt(r.webgpuSamplesPerSec).padStart(9)} ${fmt(r.webgpuDeviceTablesSamplesPerSec).padStart(16)} ` +
+  console.log(`${r.preset.padEnd(15)} ${String(r.batchSize).padStart(5)} ${fmt(r.stepSamplesPerSec).padStart(9)} ${fmt(r.stepOverTorch).padStart(11)} ${fmt(r.stepOverTfjs).padStart(10)} ` +
+    `${fmt(r.webgpuSamplesPerSec).padStart(9)} ${fmt(r.webgpuDeviceTablesSamplesPerSec).padStart(16)} ` +
     `${fmt(r.cpuSamplesPerSec).padStart(7)} ${fmt(r.torchSamplesPerSec).padStart(9)} ${fmt(r.webgpuOverCpu).padStart(11)} ${fmt(r.webgpuOverTorch).padStart(13)} ` +
     `${fmt(r.deviceTablesOverTorch).padStart(13)}${r.errors.length ? `  (${r.errors.join('; ')})` : ''}`);
+}
+for (const r of summary.rows) {
+  if (r.stepKernels) {
+    const total = r.stepKernels.reduce((a, k) => a + k.ms, 0);
+    console.log(`step kernels ${r.preset} batch ${r.batchSize} (one step, ${total.toFixed(2)} ms): ` +
+      [...r.stepKernels].sort((a, b) => b.ms - a.ms).map((k) => `${k.name} ${k.ms.toFixed(3)}`).join(', '));
+  }
 }
 JS
 rm -rf "$WORK"

@@ -123,7 +123,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
     },
     'bench.component': (input) => {
       const o = object(input);
-      onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes']);
+      onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes', 'presets', 'minSteps']);
       const payload: ComponentBenchPayload = {
         kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu', 'recommenders'] as const),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
@@ -133,6 +133,8 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       if (o['seconds'] !== undefined) payload.seconds = number(o['seconds'], 'seconds', { min: 0.5, max: 600 });
       if (o['batchSizes'] !== undefined) payload.batchSizes = array(o['batchSizes'], 'batchSizes', (v, f) => integer(v, f, 1, 65_536), { min: 1, max: 8 });
       if (o['epochs'] !== undefined) payload.epochs = integer(o['epochs'], 'epochs', 1, 100);
+      if (o['presets'] !== undefined) payload.presets = array(o['presets'], 'presets', (v, f) => oneOf(v, f, PRESETS.map((p) => p.name)), { min: 1, max: 8 });
+      if (o['minSteps'] !== undefined) payload.minSteps = integer(o['minSteps'], 'minSteps', 1, 10_000);
       if (o['seeds'] !== undefined) payload.seeds = array(o['seeds'], 'seeds', (v, f) => integer(v, f, 0, 2 ** 31 - 1), { min: 1, max: 10 });
       return runJob<BenchFigures[]>(ctx, 'bench-component', payload);
     },

@@ -56,7 +56,8 @@ ${COMPRESSION_USAGE}
              (an existing --out file is replaced only with --overwrite)
   bench      [--batches 128,2048] [--seconds S] [--rounds N] [--presets criteo-kaggle] [--backend B] [--threads 1|2] [--no-torch]
              DLRM training samples/s and peak memory; with python3-torch, the ratio to the PyTorch reference (median of N alternating rounds, default 3)
-  bench --gpu [--batches 2048,16384] [--seconds S]   WebGPU training vs the CPU path, criteo-kaggle and terabyte
+  bench --gpu [--batches 2048,16384] [--seconds S] [--presets criteo-kaggle,terabyte] [--rows R] [--min-steps N]
+             the WebGPU step, tfjs WebGPU and the CPU path (R rows per table, default 100000)
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
              test AUC against torch_dlrm.py train on the same synthetic files
@@ -285,7 +286,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string', overwrite: 'boolean' },
     generate: { out: 'string', rows: 'number', seed: 'number', overwrite: 'boolean' },
-    bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number' },
+    bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number', 'min-steps': 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string', 'extreme-drift': 'number', 'churn-after': 'number',
@@ -406,6 +407,8 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
         if (num(args, 'epochs') !== undefined) input.epochs = num(args, 'epochs')!;
         if (num(args, 'seconds') !== undefined) input.seconds = num(args, 'seconds')!;
         if (args.options['batches']) input.batchSizes = (args.options['batches'] as string[]).map(Number);
+        if (component === 'gpu' && args.options['presets']) input.presets = args.options['presets'] as string[];
+        if (num(args, 'min-steps') !== undefined) input.minSteps = num(args, 'min-steps')!;
         const seeds = args.options['seeds'];
         if (Array.isArray(seeds)) input.seeds = seeds.map(Number);
         cli.print(await cli.call('bench.component', input));

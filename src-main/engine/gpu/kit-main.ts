@@ -4,7 +4,10 @@
  *
  *   node gpu-bench.mjs [--presets criteo-kaggle,terabyte] [--batches 2048,16384] [--seconds 10]
  *                      [--rows 100000] [--cpu wasm|cpu|none] [--min-steps 3] [--warmup 2]
- *                      [--no-device-tables] [--json out.json]
+ *                      [--no-device-tables] [--no-tfjs] [--no-step] [--json out.json]
+ *
+ * --no-step leaves out the WebGPU step written without tfjs (gpu/dlrm-step), --no-tfjs the
+ * TensorFlow.js WebGPU path with host tables, --no-device-tables its device-tables experiment.
  *
  * Environment: DLRM_DAWN_NODE (path of dawn.node when there is no node_modules/webgpu),
  * DLRM_WASM_DIR (folder of the tfjs wasm binaries).
@@ -37,6 +40,8 @@ export async function main(args: string[]): Promise<number> {
     minSteps: Number(argValue(args, '--min-steps') ?? '3'),
     warmupSteps: Number(argValue(args, '--warmup') ?? '2'),
     deviceTables: !args.includes('--no-device-tables'),
+    tfjs: !args.includes('--no-tfjs'),
+    step: !args.includes('--no-step'),
     log: (line) => console.log(line),
   };
   const jsonPath = argValue(args, '--json');
@@ -44,7 +49,8 @@ export async function main(args: string[]): Promise<number> {
   try {
     const result = await runGpuBench(options);
     if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify({ started, options: { ...options, log: undefined }, result }, null, 2));
-    return result.rows.every((r) => r.gpu !== null) ? 0 : 1;
+    const complete = result.rows.every((r) => (options.step === false || r.step !== null) && (options.tfjs === false || r.gpu !== null));
+    return complete ? 0 : 1;
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     console.error(`gpu bench failed: ${error}`);

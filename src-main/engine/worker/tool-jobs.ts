@@ -161,7 +161,10 @@ export interface ComponentBenchPayload {
   /** gpu: timed seconds per configuration (default 5) and batch sizes (default 2048, 16384). */
   seconds?: number;
   batchSizes?: number[];
-  /** preprocess: rows of the generated file (default 1,000,000); parity: training rows (default 200,000). */
+  /** gpu: presets (default criteo-kaggle, terabyte), and at least this many timed steps (default 3). */
+  presets?: string[];
+  minSteps?: number;
+  /** preprocess: rows of the generated file (default 1,000,000); parity: training rows (default 200,000); gpu: rows per table (default 100,000). */
   rows?: number;
   /** parity: epochs (default 3) and init seeds (default 1, 2); recommenders: the world's seed is seeds[0] (default 42). */
   epochs?: number;
@@ -194,17 +197,27 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     case 'recommenders':
       return recommenderBench(p, log);
     case 'gpu': {
-      const r = await runGpuBench({ presets: ['criteo-kaggle', 'terabyte'], batchSizes: p.batchSizes ?? [2048, 16384], seconds: p.seconds ?? 5, log });
+      const r = await runGpuBench({
+        presets: p.presets ?? ['criteo-kaggle', 'terabyte'],
+        batchSizes: p.batchSizes ?? [2048, 16384],
+        seconds: p.seconds ?? 5,
+        rowsPerTable: p.rows,
+        minSteps: p.minSteps,
+        log,
+      });
       return r.rows.map((row) => ({
         preset: row.preset,
         batchSize: row.batchSize,
         gpu: r.gpuDetail,
+        webgpuStepSamplesPerSec: row.step?.samplesPerSec ?? null,
+        webgpuStepOverTfjs: row.stepOverTfjs,
+        webgpuStepOverCpu: row.stepOverCpu,
         gpuSamplesPerSec: row.gpu?.samplesPerSec ?? null,
         gpuDeviceTablesSamplesPerSec: row.gpuDeviceTables?.samplesPerSec ?? null,
         cpu: r.cpuDetail,
         cpuSamplesPerSec: row.cpu?.samplesPerSec ?? null,
         gpuOverCpu: row.ratio,
-        error: row.gpuError ?? row.cpuError ?? null,
+        error: row.stepError ?? row.gpuError ?? row.cpuError ?? null,
       }));
     }
   }
