@@ -35,6 +35,8 @@ export default {
     'out/preload/**',
     'out/renderer/**',
     '!out/native/**',
+    // Run under Node by npm start / npm run dist only.
+    '!out/main/native-setup.js',
     // better-sqlite3's sources and its Node build: the app loads the Electron build from resources/native.
     '!node_modules/better-sqlite3/{build,deps,src}/**',
     ...otherWebgpuBuilds,
