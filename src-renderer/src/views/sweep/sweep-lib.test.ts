@@ -52,5 +52,11 @@ describe('sweep page helpers', () => {
     const lr = settingImportance(many)[0]!;
     expect(lr.groups).toBe(4);
     expect(lr.share).toBeCloseTo(1, 10);
+    // 4 trials, 4 distinct rates: two rank halves, never 4 one-trial groups (eta^2 = 1 by construction)
+    const four = [trial(0, { learningRate: 0.001, interaction: 'a' }, 0.6), trial(1, { learningRate: 0.002, interaction: 'b' }, 0.8), trial(2, { learningRate: 0.003, interaction: 'c' }, 0.6), trial(3, { learningRate: 0.004, interaction: 'd' }, 0.8)];
+    const [rate, kind] = settingImportance(four);
+    expect(rate!.groups).toBe(2);
+    expect(rate!.share).toBeCloseTo(0, 10);
+    expect(kind!.share).toBeNull();
   });
 });

@@ -130,16 +130,20 @@ export function brushedTrials(trials: readonly SweepTrial[], axes: readonly Axis
 
 export interface SettingImportance {
   setting: SweepSetting;
-  /** Correlation ratio eta^2 in 0..1: share of the metric's variance explained by the setting's groups. */
-  share: number;
+  /**
+   * Correlation ratio eta^2 in 0..1: share of the metric's variance explained by the setting's
+   * groups; null when every trial is a group of its own (eta^2 would be 1 whatever the metric).
+   */
+  share: number | null;
   groups: number;
 }
 
 /**
  * Importance of each setting as the correlation ratio eta^2 = sum_g n_g (mean_g - mean)^2 /
  * sum_i (v_i - mean)^2 over the trials with a value: the share of the metric's variance between
- * the groups of trials that share a value of the setting. A numeric setting with more than four
- * distinct values (a random range) is first cut into four groups by rank. Settings are scored one
+ * the groups of trials that share a value of the setting. A numeric setting with more distinct
+ * values than k = min(4, floor(n / 2)) (a random range) is first cut into k groups by rank, so each
+ * group averages at least two trials. Settings are scored one
  * at a time, so shares of different settings need not sum to 1 (and with few trials, a setting can
  * look important by chance).
  */
@@ -149,7 +153,7 @@ export function settingImportance(trials: readonly SweepTrial[]): SettingImporta
   const mean = values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
   const total = values.reduce((a, v) => a + (v - mean) ** 2, 0);
   return sweptSettings(trials).map((setting) => {
-    const keys = groupKeys(scored.map((t) => t.settings[setting]));
+    const keys = groupKeys(scored.map((t) => t.settings[setting]), Math.min(4, Math.floor(scored.length / 2)));
     const groups = new Map<string, number[]>();
     scored.forEach((t, i) => {
       const list = groups.get(keys[i]!) ?? [];
@@ -161,18 +165,19 @@ export function settingImportance(trials: readonly SweepTrial[]): SettingImporta
       const m = list.reduce((a, b) => a + b, 0) / list.length;
       between += list.length * (m - mean) ** 2;
     }
-    return { setting, share: total > 0 ? between / total : 0, groups: groups.size };
+    const share = groups.size >= scored.length ? null : total > 0 ? between / total : 0;
+    return { setting, share, groups: groups.size };
   });
 }
 
-/** Group of each value: itself, or its rank quarter when numeric with more than four distinct values. */
-function groupKeys(values: readonly (SweepValue | undefined)[]): string[] {
+/** Group of each value: itself, or its rank group (of k) when numeric with more than k distinct values. */
+function groupKeys(values: readonly (SweepValue | undefined)[], k: number): string[] {
   const distinct = new Set(values.map(String));
   const numeric = values.every((v) => typeof v === 'number');
-  if (!numeric || distinct.size <= 4) return values.map(String);
+  if (!numeric || distinct.size <= k || k < 2) return values.map(String);
   const order = values.map((v, i) => ({ v: v as number, i })).sort((a, b) => a.v - b.v);
   const keys = new Array<string>(values.length);
-  order.forEach(({ i }, rank) => (keys[i] = `q${Math.min(3, Math.floor((rank * 4) / order.length))}`));
+  order.forEach(({ i }, rank) => (keys[i] = `q${Math.min(k - 1, Math.floor((rank * k) / order.length))}`));
   return keys;
 }
 
