@@ -88,7 +88,15 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
       onlyKeys(o, ['path', 'rows']);
       const path = filePath(o['path'], 'path', ctx.paths);
       if (!existsSync(path)) throw new ApiError(`path: no file at ${path}`, 'bad-request', 'path');
-      return previewFile(path, o['rows'] === undefined ? 20 : integer(o['rows'], 'rows', 1, 1000));
+      const rows = o['rows'] === undefined ? 20 : integer(o['rows'], 'rows', 1, 1000);
+      if (ctx.door !== 'web') return previewFile(path, rows);
+      // web mode shows a file's lines only when it is Criteo data, and quotes no bad value
+      const preview = await previewFile(path, rows, { quoteValues: false });
+      const first = preview.problems[0];
+      if (preview.rowsRead > 0 && preview.badRows === preview.rowsRead && first) {
+        throw new ApiError(`path: ${path} does not look like Criteo data: none of its first ${preview.rowsRead} lines is a valid row (line ${first.line}, ${first.field}: ${first.message})`, 'bad-request', 'path');
+      }
+      return preview;
     },
   };
 }
@@ -125,7 +133,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       const o = object(input);
       onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes', 'presets', 'minSteps']);
       const payload: ComponentBenchPayload = {
-        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu', 'recommenders'] as const),
+        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu', 'recommenders', 'compression'] as const),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
         workDir: join(ctx.cacheDir, 'parity'),
       };

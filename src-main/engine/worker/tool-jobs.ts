@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { prepareDataset, prepareScoringFile, writeSyntheticTsv, type PreprocessingState } from '../data';
 import { computeMetrics, loadModel, predictBatches, runBench, runParity } from '../train';
 import { runGpuBench } from '../train/bench-gpu';
+import { runCompressionBench } from '../train/compression-bench';
 import { initBackend } from '../backend';
 import { benchPreprocess } from '../data/bench';
 import { benchSimulation, compareRecommenders } from '../sim';
@@ -157,7 +158,7 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
 }
 
 export interface ComponentBenchPayload {
-  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders';
+  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression';
   /** gpu: timed seconds per configuration (default 5) and batch sizes (default 2048, 16384). */
   seconds?: number;
   batchSizes?: number[];
@@ -194,6 +195,11 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     }
     case 'parity':
       return parityBench(p, log);
+    case 'compression': {
+      // synthetic rows (default 250,000), one epoch unless --epochs; the prepared data is cached under workDir
+      const r = await runCompressionBench({ rows: p.rows, epochs: p.epochs, seed: p.seeds?.[0], cacheDir: join(p.workDir ?? join(tmpdir(), 'dlrm-compression'), 'compression-cache'), log });
+      return [...r.rows.map((row) => ({ ...row })), { variant: 'verdict', trainRows: r.trainRows, testRows: r.testRows, quarterGap: r.quarterGap, verdict: r.verdict }];
+    }
     case 'recommenders':
       return recommenderBench(p, log);
     case 'gpu': {
