@@ -144,6 +144,25 @@ describe('web mode reads and writes data files only under the allowed folders', 
     expect(write.message).toMatch(/allowedDirs/);
   });
 
+  it('a text file inside that is not Criteo data is not shown, and no bad value is quoted', async () => {
+    const key = join(allowed, 'id_ed25519');
+    writeFileSync(key, ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ', 'QyNTUxOQAAACDx5vUvS0cretkeymaterial', '-----END OPENSSH PRIVATE KEY-----'].join('\n'));
+    const error = await refusal(web.call('dataset.preview', { path: key }));
+    expect(error.code).toBe('bad-request');
+    expect(error.message).toMatch(/does not look like Criteo data/);
+    expect(error.message).not.toMatch(/OPENSSH|b3Blbn|QyNTUx|secret/);
+    // a Criteo file with one bad row: the problem names line and field, without the value
+    const rows = readFileSync(join(SAMPLES_DIR, 'paddlerec_dnn_sample_train.txt'), 'utf8').split('\n').slice(0, 5);
+    rows[2] = rows[2]!.replace(/^[01]/, 'hunter2');
+    const spoiled = join(allowed, 'spoiled.tsv');
+    writeFileSync(spoiled, rows.join('\n'));
+    const preview = (await web.call('dataset.preview', { path: spoiled })) as { problems: { line: number; field: string; message: string }[]; rows: string[][] };
+    expect(preview.problems.map((p) => [p.line, p.field])).toEqual([[3, 'label']]);
+    expect(preview.problems[0]!.message).not.toContain('hunter2');
+    const local = (await cli.call('dataset.preview', { path: spoiled })) as { problems: { message: string }[] };
+    expect(local.problems[0]!.message).toContain('hunter2');
+  });
+
   it('the CLI is not limited to those folders (the user runs it as themself)', async () => {
     const preview = (await cli.call('dataset.preview', { path: join(SAMPLES_DIR, 'paddlerec_dnn_sample_train.txt'), rows: 2 })) as { rows: string[][] };
     expect(preview.rows.length).toBe(2);

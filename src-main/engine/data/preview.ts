@@ -4,9 +4,11 @@ import { readCriteoFile } from './reader';
 
 /**
  * Reads the first `rows` data lines of a Criteo file (TSV/CSV, plain or gzip) and reports them.
- * Throws DatasetError for a missing, empty, binary or truncated file.
+ * Throws DatasetError for a missing, empty, binary or truncated file. `quoteValues: false` keeps
+ * the problems' messages free of the file's content (web mode).
  */
-export async function previewFile(path: string, rows = 20): Promise<DatasetPreview> {
+export async function previewFile(path: string, rows = 20, options: { quoteValues?: boolean } = {}): Promise<DatasetPreview> {
+  const quote = options.quoteValues ?? true;
   const fields: string[][] = [];
   let clicks = 0;
   const summary = await readCriteoFile(
@@ -24,7 +26,7 @@ export async function previewFile(path: string, rows = 20): Promise<DatasetPrevi
     rows: fields,
     rowsRead: summary.lines,
     badRows: summary.badRows,
-    problems: summary.reports.map((report) => ({ line: report.line, field: report.field, message: report.message })),
+    problems: summary.reports.map((report) => ({ line: report.line, field: report.field, message: quote ? report.message : (report.reason ?? `${report.field} is malformed`) })),
     clickRate: summary.rows > 0 ? clicks / summary.rows : null,
   };
 }

@@ -209,7 +209,7 @@ export async function readCriteoFile(path: string, onRow: (row: RawRow, line: nu
     badRows++;
     const problem = parser.problem!;
     firstReason ??= problem.reason;
-    if (reports.length < maxReports) reports.push({ file: path, line, field: problem.field, message: problem.message });
+    if (reports.length < maxReports) reports.push({ file: path, line, field: problem.field, message: problem.message, reason: problem.reason });
     if (badRows % 64 === 0) checkBadShare(false);
   };
   // once the first line is known, plain reads skip handleLine

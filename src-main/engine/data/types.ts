@@ -70,5 +70,8 @@ export interface BadRowReport {
   line: number;
   /** Field name (label, I1..I13, C1..C26) or 'row' for field-count problems. */
   field: string;
+  /** May quote the bad value (at most 24 bytes). */
   message: string;
+  /** The same without any of the file's content (absent in cache entries written before it). */
+  reason?: string;
 }
