@@ -7,6 +7,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerJob } from './protocol';
 import { JOB_HANDLERS } from './handlers';
 import { runGradientHelper, type GradientHelperData } from '../train/parallel';
+import { runHybridWorker, type HybridWorkerData } from '../train/hybrid';
 import { fileProblem } from '../data/errors';
 
 function startJob(port: MessagePort, job: WorkerJob): void {
@@ -48,6 +49,8 @@ const port = parentPort;
 if (!port) throw new Error('train-worker.js must be started as a worker thread');
 if ((workerData as Partial<GradientHelperData>).role === 'gradient-helper') {
   void runGradientHelper(port, workerData as GradientHelperData);
+} else if ((workerData as Partial<HybridWorkerData>).role === 'hybrid-worker') {
+  void runHybridWorker(workerData as HybridWorkerData);
 } else {
   startJob(port, workerData as WorkerJob);
 }

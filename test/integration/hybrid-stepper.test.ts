@@ -1,0 +1,114 @@
+/**
+ * Hybrid parallel training on threads (engine/train/hybrid.ts), driven directly with the built
+ * worker entry (out/main/train-worker.js, `npm run build`) as its workers: tables sharded by the
+ * planner, pooled vectors and their gradients exchanged through shared memory, MLP gradients
+ * all-reduced. N = 1, 2 and 4 workers must train the same model as one thread.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { ModelSpec, OptimizerSpec } from '../../src-main/domain';
+import { initBackend } from '../../src-main/engine/backend';
+import { Rng } from '../../src-main/engine/random/rng';
+import { HybridStepper, HYBRID_PHASES } from '../../src-main/engine/train/hybrid';
+import { proposePlan } from '../../src-main/engine/train/sharding-plan';
+import { randomBatch } from '../../src-main/engine/train/testing';
+import { ModelTrainer, type TrainJob } from '../../src-main/engine/train/trainer';
+import type { Batch } from '../../src-main/engine/data/types';
+import { repoRoot } from '../support/browser';
+
+const workerScript = join(repoRoot, 'out/main/train-worker.js');
+const tableSizes = [60, 50, 40, 30, 20, 10];
+const DLRM: ModelSpec = { kind: 'dlrm', embeddingDim: 8, bottomMlp: '13-16-8', topMlp: '16-1', interaction: 'dot', hashSize: 60 };
+
+function job(optimizer: OptimizerSpec, batchSize = 128): TrainJob {
+  return { model: DLRM, optimizer, train: { batchSize, epochs: 1, evalEvery: 0, seed: 3, maxBadRowShare: 1, checkpointEvery: 0 }, tableSizes };
+}
+
+function batches(count: number, batchSize: number): Batch[] {
+  const rng = new Rng(11);
+  return Array.from({ length: count }, () => randomBatch(rng, { batchSize, numDense: 13, tableSizes, bagSize: [1, 2] }));
+}
+
+const planFor = (spec: TrainJob, workers: number) =>
+  proposePlan({ tableSizes, embeddingDim: 8, workers, batchSize: spec.train.batchSize, denseParamCount: 1000, denseOptimizer: spec.optimizer.dense, sparseOptimizer: spec.optimizer.sparse }).plan;
+
+/** Losses of the steps and the final tables, on one thread (workers 0) or N hybrid workers. */
+async function train(spec: TrainJob, data: Batch[], workers: number, lr: number): Promise<{ losses: number[]; tables: Float32Array[]; agree: boolean; stepper: HybridStepper | null }> {
+  const trainer = new ModelTrainer(spec);
+  const stepper = workers > 0 ? await HybridStepper.start(trainer, planFor(spec, workers), workerScript, 'wasm') : null;
+  try {
+    const losses = data.map((batch) => (stepper ? stepper.step(batch, lr) : trainer.step(batch, lr)));
+    const agree = stepper ? await stepper.gather() : true;
+    return { losses, tables: trainer.model.embeddings.tables.map((t) => t.slice()), agree, stepper };
+  } finally {
+    await stepper?.dispose();
+    trainer.dispose();
+  }
+}
+
+describe('hybrid parallel training on threads', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('N = 1, 2, 4 workers give the losses of one thread over 100 steps, replicas equal, no tensor leaked', async () => {
+    const spec = job({ dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, sparseLearningRate: 0.05, warmupSteps: 0, decay: 'none' });
+    const data = batches(100, 128);
+    const reference = await train(spec, data, 0, 0.01);
+    const before = tf.memory().numTensors;
+    for (const workers of [1, 2, 4]) {
+      const run = await train(spec, data, workers, 0.01);
+      expect(run.agree).toBe(true);
+      // float32 sums split over workers round differently; a wrong gradient moves a loss by far more
+      for (let i = 0; i < data.length; i++) expect(Math.abs(run.losses[i] - reference.losses[i])).toBeLessThan(2e-4 * Math.max(1, reference.losses[i]));
+      let worst = 0;
+      run.tables.forEach((t, f) => t.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - reference.tables[f][k])))));
+      expect(worst).toBeLessThan(1e-3);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('sharded tables are bit-equal to one thread after 100 SGD steps when the MLPs are held still', async () => {
+    // dense learning rate 1e-30: every MLP update is below float32 resolution, so the pooled
+    // gradients of every step are the one thread's, and the tables isolate the sharded path:
+    // lookups by their owners, both all-to-alls, the owners' updates (batch 128: the slices' loss
+    // scales 1/2 and 1/4 are exact in binary)
+    const spec = job({ dense: 'sgd', sparse: 'sgd', learningRate: 1e-30, sparseLearningRate: 0.1, warmupSteps: 0, decay: 'none' });
+    const data = batches(100, 128);
+    const reference = await train(spec, data, 0, 1e-30);
+    const fresh = new ModelTrainer(spec);
+    const initial = fresh.model.embeddings.tables[0].slice();
+    fresh.dispose();
+    for (const workers of [2, 4]) {
+      const run = await train(spec, data, workers, 1e-30);
+      run.tables.forEach((t, f) => {
+        let different = 0;
+        t.forEach((v, k) => {
+          if (!Object.is(v, reference.tables[f][k])) different++;
+        });
+        expect(different, `table ${f}, ${workers} workers`).toBe(0);
+      });
+      // and training did move them
+      expect(run.tables[0].some((v, k) => v !== initial[k])).toBe(true);
+    }
+  });
+
+  it('times every phase of a step', async () => {
+    const spec = job({ dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, warmupSteps: 0, decay: 'none' }, 64);
+    const trainer = new ModelTrainer(spec);
+    const stepper = await HybridStepper.start(trainer, planFor(spec, 2), workerScript, 'wasm');
+    try {
+      for (const batch of batches(5, 64)) stepper.step(batch, 0.01);
+      const timings = stepper.timings();
+      expect(timings.steps).toBe(5);
+      expect(timings.perWorker.length).toBe(2);
+      for (const phase of HYBRID_PHASES) expect(timings.main[phase]).toBeGreaterThanOrEqual(0);
+      expect(timings.main.mlps).toBeGreaterThan(0);
+      expect(timings.perWorker[1].lookup).toBeGreaterThan(0);
+    } finally {
+      await stepper.dispose();
+      trainer.dispose();
+    }
+  });
+});
