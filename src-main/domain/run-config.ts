@@ -34,7 +34,20 @@ export interface ModelSpec {
   compression?: EmbeddingCompressionSpec;
   /** DLRM only: how table rows are stored (absent or 'fp32': float32); arithmetic stays float32. */
   tablePrecision?: TablePrecision;
+  /**
+   * DLRM only: how a multi-hot bag of rows becomes one vector (EmbeddingBag mode): 'sum' (absent:
+   * today's behaviour), 'mean' (the sum over the bag's length), 'max' (element-wise maximum).
+   */
+  pooling?: PoolingMode;
+  /**
+   * DLRM only: an MLP applied to each table's pooled vector before the interaction (one per table),
+   * e.g. "16-32-16": must start and end at the embedding dim D. Empty or absent: none.
+   */
+  sparseMlp?: string;
 }
+
+/** EmbeddingBag pooling of a DLRM's multi-hot bags. */
+export type PoolingMode = 'sum' | 'mean' | 'max';
 
 /**
  * Memory-saving embeddings (issue #15), each a DLRM table kind with its own explicit backward.

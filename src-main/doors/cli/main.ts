@@ -36,6 +36,7 @@ commands:
              --model dlrm|dcn|fm|lr|mf  --preset criteo-kaggle|course|terabyte|...
              --dim D  --bottom 13-512-256-64-16  --top 512-256-1  --interaction dot|dot-self|cat
              --hash-size N  --cross-layers N  --categories hash|vocab  --min-count N (vocab: rarer values share row 0)
+             --pooling sum|mean|max (DLRM bags)  --sparse-mlp D-32-D (DLRM: an MLP over each table's pooled vector)
              --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X  --sparse-lr X (tables)  --weight-decay X (L2)
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
@@ -86,7 +87,7 @@ common: --data-dir DIR (default: the app's data folder)  --json (print only the 
 const TRAIN_OPTIONS: Record<string, OptionKind> = {
   data: 'string', rows: 'number', 'data-seed': 'number', test: 'string', valid: 'string', split: 'string',
   model: 'string', preset: 'string', dim: 'number', bottom: 'string', top: 'string', interaction: 'string',
-  'hash-size': 'number', 'cross-layers': 'number', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
+  'hash-size': 'number', 'cross-layers': 'number', pooling: 'string', 'sparse-mlp': 'string', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
   threads: 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
@@ -197,6 +198,8 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   if (num(args, 'hash-size') !== undefined) model.hashSize = num(args, 'hash-size')!;
   if (num(args, 'cross-layers') !== undefined) model.crossLayers = num(args, 'cross-layers')!;
   applyCompressionArgs(model, args);
+  if (str(args, 'pooling') !== undefined) model.pooling = str(args, 'pooling') as NonNullable<typeof model.pooling>;
+  if (str(args, 'sparse-mlp') !== undefined) model.sparseMlp = str(args, 'sparse-mlp')!;
 
   const data = str(args, 'data') ?? 'synthetic';
   let dataset: DatasetSpec;

@@ -4,7 +4,7 @@
  * checkpoints, cancellation, pausing at a step and resume. Works in-process or inside the training worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BestStepInfo, MetricValues, RunProgress } from '../../domain';
+import type { BestStepInfo, MetricValues, ModelSpec, RunProgress } from '../../domain';
 import { initBackend, type BackendInfo } from '../backend';
 import type { CtrModel, ModelWeights } from '../model/ctr-model';
 import { batchesPerEpoch, type BatchSourceLike } from '../data/batch-source';
@@ -21,6 +21,7 @@ import {
 import { initialEarlyStopState, observeEvaluation, type EarlyStopState } from './early-stopping';
 import { ParallelStepper } from './parallel';
 import { compressedOnGpuMessage, isCompressed } from '../model/table-layout';
+import { specHasSparseExtras } from '../model/architecture';
 import { computeMetrics } from './metrics';
 import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
 import { learningRateAt } from './schedule';
@@ -120,6 +121,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const compressed = isCompressed(job.model);
     // the WebGPU path keeps full float32 tables on the device: compressed kinds are host-only for now
     if (compressed && backend.name === 'webgpu') throw new Error(compressedOnGpuMessage(job.model));
+    // nor does it pool by mean or max or run sparse MLPs: refuse rather than train another model
+    const sparseExtras = job.model.kind === 'dlrm' && specHasSparseExtras(job.model);
+    if (sparseExtras && backend.name === 'webgpu') throw new Error(sparseExtrasOnGpuMessage(job.model));
     const { batchSize, epochs, evalEvery, checkpointEvery, seed } = job.train;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
     if (!Number.isInteger(epochs) || epochs <= 0) throw new Error(`epochs must be a positive integer, got ${epochs}`);
@@ -153,6 +157,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     let threadNote = '';
     if (compressed && opts.parallelWorkerScript) threadNote = '; one thread (compressed or half-precision tables train on one)';
+    else if (sparseExtras && opts.parallelWorkerScript) threadNote = '; one thread (mean/max pooling and sparse MLPs train on one)';
     else if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
       try {
         stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, evalBatchSize);
@@ -367,4 +372,10 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
 /** numTensors now (for leak checks by callers). */
 export function liveTensors(): number {
   return tf.memory().numTensors;
+}
+
+/** Why the WebGPU step refuses a DLRM with mean/max pooling or sparse MLPs. */
+export function sparseExtrasOnGpuMessage(spec: Pick<ModelSpec, 'pooling' | 'sparseMlp'>): string {
+  const what = [(spec.pooling ?? 'sum') !== 'sum' ? `${spec.pooling} pooling` : null, (spec.sparseMlp ?? '').trim() !== '' ? `sparse MLP "${spec.sparseMlp}"` : null].filter((x) => x !== null).join(' and ');
+  return `${what}: the WebGPU DLRM step supports sum pooling without sparse MLPs only; choose another backend (wasm, cpu, tensorflow) or leave pooling / sparseMlp out`;
 }

@@ -53,3 +53,43 @@ export const PRECISIONS: { value: TablePrecision; label: string }[] = [
   { value: 'fp16', label: 'fp16 (2 bytes)' },
   { value: 'bf16', label: 'bfloat16 (2 bytes)' },
 ];
+
+/** How a model stores its tables, in a few words ("full", "QR m=317 product", "mixed-dim 10% / 4", "fp16"). */
+export function compressionLabel(model: Pick<ModelSpec, 'kind' | 'hashSize' | 'compression' | 'tablePrecision'>): string {
+  const c = model.compression;
+  if (c?.kind === 'qr') return `QR m=${c.remainderRows} ${c.combine}`;
+  if (c?.kind === 'mixed-dim') return `mixed-dim ${Math.round(c.hotShare * 1000) / 10}% at D, cold ${c.coldDim}`;
+  if (model.tablePrecision && model.tablePrecision !== 'fp32') return `${model.tablePrecision} tables`;
+  return `full, ${model.hashSize.toLocaleString('en-US')} rows`;
+}
+
+/** A run as a point of the memory-versus-quality scatter. */
+export interface ScatterPoint {
+  id: string;
+  label: string;
+  color: string;
+  /** Model bytes (tables + MLPs), > 0. */
+  bytes: number;
+  auc: number;
+}
+
+/**
+ * Pixel positions of points in a width x height plot with a margin: x = log10 of the bytes, y = AUC,
+ * each axis over the points' range (padded by 5%; a single value gets a unit-wide range around it).
+ */
+export function scatterPositions(points: readonly ScatterPoint[], width: number, height: number, margin: number): { x: number; y: number }[] {
+  if (points.length === 0) return [];
+  const range = (values: number[]): [number, number] => {
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    if (hi - lo < 1e-12) return [lo - 0.5, hi + 0.5];
+    const pad = (hi - lo) * 0.05;
+    return [lo - pad, hi + pad];
+  };
+  const [x0, x1] = range(points.map((p) => Math.log10(p.bytes)));
+  const [y0, y1] = range(points.map((p) => p.auc));
+  return points.map((p) => ({
+    x: margin + ((Math.log10(p.bytes) - x0) / (x1 - x0)) * (width - 2 * margin),
+    y: height - margin - ((p.auc - y0) / (y1 - y0)) * (height - 2 * margin),
+  }));
+}
