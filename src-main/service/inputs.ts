@@ -52,7 +52,7 @@ export function filePath(value: unknown, field: string, policy: PathPolicy = cli
 
 export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
   const o = object(value, field);
-  onlyKeys(o, ['kind', 'preset', 'embeddingDim', 'bottomMlp', 'topMlp', 'interaction', 'hashSize', 'crossLayers', 'userField', 'itemField', 'compression', 'tablePrecision'], field);
+  onlyKeys(o, ['kind', 'preset', 'embeddingDim', 'bottomMlp', 'topMlp', 'interaction', 'hashSize', 'crossLayers', 'userField', 'itemField', 'compression', 'tablePrecision', 'pooling', 'sparseMlp'], field);
   const spec: ModelSpec = {
     kind: oneOf(o['kind'], `${field}.kind`, ['dlrm', 'dcn', 'fm', 'lr', 'mf'] as const),
     embeddingDim: integer(o['embeddingDim'], `${field}.embeddingDim`, 1, 1024),
@@ -71,6 +71,8 @@ export function parseModelSpec(value: unknown, field = 'model'): ModelSpec {
   if (itemField !== undefined) spec.itemField = itemField;
   if (o['compression'] !== undefined) spec.compression = parseCompression(o['compression'], `${field}.compression`);
   if (o['tablePrecision'] !== undefined) spec.tablePrecision = oneOf(o['tablePrecision'], `${field}.tablePrecision`, ['fp32', 'fp16', 'bf16'] as const);
+  if (o['pooling'] !== undefined) spec.pooling = oneOf(o['pooling'], `${field}.pooling`, ['sum', 'mean', 'max'] as const);
+  if (o['sparseMlp'] !== undefined) spec.sparseMlp = string(o['sparseMlp'], `${field}.sparseMlp`, { max: 200, pattern: ARCH_PATTERN });
   checkCompressionFields(spec, field);
   return spec;
 }
@@ -136,7 +138,7 @@ function parseCategoryEncoding(value: unknown, field: string): CategoryEncodingS
  */
 export function parseTrainSpec(value: unknown, field = 'train', modelKind?: ModelKind): TrainSpec {
   const o = object(value, field);
-  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads', 'earlyStopping'], field);
+  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads', 'hybridWorkers', 'earlyStopping'], field);
   const spec: TrainSpec = {
     batchSize: integer(o['batchSize'], `${field}.batchSize`, 1, 65_536),
     epochs: number(o['epochs'], `${field}.epochs`, { min: 0.001, max: 1000 }),
@@ -147,6 +149,7 @@ export function parseTrainSpec(value: unknown, field = 'train', modelKind?: Mode
   };
   if (o['backend'] !== undefined) spec.backend = oneOf(o['backend'], `${field}.backend`, BACKENDS);
   spec.threads = o['threads'] !== undefined ? (integer(o['threads'], `${field}.threads`, 1, 2) as 1 | 2) : defaultTrainingThreads(modelKind);
+  if (o['hybridWorkers'] !== undefined && o['hybridWorkers'] !== 0) spec.hybridWorkers = integer(o['hybridWorkers'], `${field}.hybridWorkers`, 1, 64);
   if (o['earlyStopping'] !== undefined) spec.earlyStopping = parseEarlyStopping(o['earlyStopping'], `${field}.earlyStopping`);
   return spec;
 }

@@ -3,7 +3,7 @@
  * (interaction width, top-MLP input), parameter counts. Pure functions, no tfjs. Validation and size
  * estimates of every model kind (checkModelSpec) are in model-spec.ts.
  */
-import type { InteractionKind, ModelSpec } from '../../domain';
+import type { InteractionKind, ModelSpec, PoolingMode } from '../../domain';
 
 /** Number of dense (integer) Criteo features I. */
 export const DEFAULT_NUM_DENSE = 13;
@@ -23,6 +23,23 @@ export interface DlrmArchitecture {
   /** Top MLP layer widths [topInputWidth, ..., 1]. */
   topSizes: number[];
   interaction: InteractionKind;
+  /** How bags are pooled (absent: 'sum'). */
+  pooling?: PoolingMode;
+  /** Widths [D, ..., D] of the MLP applied to each table's pooled vector (absent or null: none). */
+  sparseMlpSizes?: number[] | null;
+}
+
+/** Pooling modes a DLRM accepts. */
+export const POOLING_MODES: readonly PoolingMode[] = ['sum', 'mean', 'max'];
+
+/** Does the architecture use anything beyond sum pooling without sparse MLPs (what the WebGPU step and two threads support)? */
+export function hasSparseExtras(arch: Pick<DlrmArchitecture, 'pooling' | 'sparseMlpSizes'>): boolean {
+  return (arch.pooling ?? 'sum') !== 'sum' || (arch.sparseMlpSizes ?? null) !== null;
+}
+
+/** The same question of a spec (no parsing: any non-empty sparseMlp counts). */
+export function specHasSparseExtras(spec: Pick<ModelSpec, 'pooling' | 'sparseMlp'>): boolean {
+  return (spec.pooling ?? 'sum') !== 'sum' || (spec.sparseMlp ?? '').trim() !== '';
 }
 
 /** Interaction vectors V = F + 1 (bottom-MLP output first). */
@@ -109,6 +126,20 @@ export function resolveArchitecture(
       `without a bottom MLP the ${numDense} dense features are an interaction vector, so embedding dim must be ${numDense}, got ${dim}`,
     );
   }
+  const pooling = spec.pooling ?? 'sum';
+  if (!POOLING_MODES.includes(pooling)) errors.push(`pooling must be sum, mean or max, got "${String(spec.pooling)}"`);
+  let sparseMlpSizes: number[] | null = null;
+  if (spec.sparseMlp !== undefined && spec.sparseMlp.trim() !== '') {
+    try {
+      const sizes = parseLayerSizes(spec.sparseMlp, 'sparse MLP');
+      if (sizes.length < 2) errors.push(`sparse MLP "${spec.sparseMlp}" has no layer: give at least input and output width (e.g. ${dim}-${dim})`);
+      else if (sizes[0] !== dim || sizes[sizes.length - 1] !== dim) {
+        errors.push(`sparse MLP "${spec.sparseMlp}" must start and end at the embedding dim ${dim}`);
+      } else sparseMlpSizes = sizes;
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
   if (spec.topMlp.trim() === '') errors.push('top MLP is empty: give its widths ending at 1, e.g. 512-256-1');
   else if (top.length > 0 && top[top.length - 1] !== 1) {
     errors.push(`top MLP ends at ${top[top.length - 1]} but must end at 1 (the click logit)`);
@@ -123,6 +154,9 @@ export function resolveArchitecture(
       bottomSizes: bottom.length > 1 ? bottom : [numDense],
       topSizes: [width, ...top],
       interaction: spec.interaction,
+      // only when asked for, so the default architecture stays exactly today's object
+      ...(pooling !== 'sum' ? { pooling } : {}),
+      ...(sparseMlpSizes !== null ? { sparseMlpSizes } : {}),
     },
     errors,
   };
@@ -142,7 +176,8 @@ export function mlpParamCount(sizes: readonly number[]): number {
   return n;
 }
 
-/** Parameters of the bottom and top MLPs. */
+/** Parameters of the bottom and top MLPs, and of the F sparse MLPs when there are. */
 export function denseParamCount(arch: DlrmArchitecture): number {
-  return mlpParamCount(arch.bottomSizes) + mlpParamCount(arch.topSizes);
+  const sparse = arch.sparseMlpSizes ? arch.numFeatures * mlpParamCount(arch.sparseMlpSizes) : 0;
+  return mlpParamCount(arch.bottomSizes) + mlpParamCount(arch.topSizes) + sparse;
 }

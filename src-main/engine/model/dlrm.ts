@@ -1,7 +1,9 @@
 /**
- * DLRM composed of its parts: EmbeddingBagCollection (sparse arch), bottom Mlp (dense arch),
+ * DLRM composed of its parts: EmbeddingBagCollection (sparse arch, pooled by sum, mean or max:
+ * pooling.ts), optional per-table sparse MLPs over the pooled vectors, bottom Mlp (dense arch),
  * interaction, top Mlp (over arch, last layer linear: the logit; the sigmoid lives in the loss and
- * in predict()).
+ * in predict()). Without a sparse MLP and with sum pooling (the default) it is exactly the model it
+ * was before those options existed (same draws from the generator, same numbers).
  *
  * Returns of logits(): [B, 1]. The MLP weights are tf.Variables on the backend that was active when
  * the model was created; the tables are host Float32Arrays.
@@ -16,13 +18,15 @@ import type { EmbeddingTables } from './embedding-tables';
 import { Mlp } from './dense';
 import type { ExplainableModel } from './explainable';
 import { interact, interactionBackward, interactionForward, pairLayout, splitVectors, stackVectors } from './interaction';
+import { withPooling } from './pooling';
 import { binaryCrossEntropyOnHost } from './loss';
 import { Rng } from '../random/rng';
 import { tidyValues } from './tidy-values';
 
 /**
  * Everything needed to rebuild a DLRM's numbers: F tables [rows_f, D] and the bottom then top MLP
- * (weight [K, N] and bias [N] of each layer, in layer order) as flat arrays.
+ * (weight [K, N] and bias [N] of each layer, in layer order), then the sparse MLPs of tables 0 .. F-1
+ * when the model has them, as flat arrays.
  */
 export type DlrmWeights = ModelWeights;
 
@@ -31,6 +35,8 @@ export class Dlrm implements ExplainableModel, CtrModel {
   readonly embeddings: EmbeddingTables;
   readonly bottom: Mlp;
   readonly top: Mlp;
+  /** One MLP per table over its pooled vector, [D] -> [D] (empty: none). */
+  readonly sparse: Mlp[];
 
   private constructor(
     readonly arch: DlrmArchitecture,
@@ -38,10 +44,12 @@ export class Dlrm implements ExplainableModel, CtrModel {
     embeddings: EmbeddingTables,
     bottom: Mlp,
     top: Mlp,
+    sparse: Mlp[],
   ) {
-    this.embeddings = embeddings;
+    this.embeddings = withPooling(embeddings, arch.pooling ?? 'sum');
     this.bottom = bottom;
     this.top = top;
+    this.sparse = sparse;
   }
 
   /**
@@ -57,16 +65,28 @@ export class Dlrm implements ExplainableModel, CtrModel {
     const embeddings = createEmbeddingTables(tableOptions, tableSizes, arch.embeddingDim, { rng });
     const bottom = new Mlp('bottom', arch.bottomSizes, false, rng);
     const top = new Mlp('top', arch.topSizes, true, rng);
-    return new Dlrm(arch, tableSizes, embeddings, bottom, top);
+    // drawn after the top MLP, so a model without them draws what it always did
+    const sizes = arch.sparseMlpSizes ?? null;
+    const sparse = sizes ? Array.from({ length: arch.numFeatures }, (_, f) => new Mlp(`sparse-${f}`, sizes, true, rng)) : [];
+    return new Dlrm(arch, tableSizes, embeddings, bottom, top, sparse);
   }
 
   /** A model from saved weights (float32 tables are used as given, not copied; weights.tables are the stored tables). */
   static fromWeights(arch: DlrmArchitecture, tableSizes: readonly number[], weights: DlrmWeights, tableOptions: TableOptions = {}): Dlrm {
     const embeddings = createEmbeddingTables(tableOptions, tableSizes, arch.embeddingDim, { tables: weights.tables });
     const bottomCount = 2 * (arch.bottomSizes.length - 1);
+    const topCount = 2 * (arch.topSizes.length - 1);
     const bottom = new Mlp('bottom', arch.bottomSizes, false, weights.dense.slice(0, bottomCount));
-    const top = new Mlp('top', arch.topSizes, true, weights.dense.slice(bottomCount));
-    return new Dlrm(arch, tableSizes, embeddings, bottom, top);
+    const top = new Mlp('top', arch.topSizes, true, weights.dense.slice(bottomCount, bottomCount + topCount));
+    const sizes = arch.sparseMlpSizes ?? null;
+    const sparseCount = sizes ? 2 * (sizes.length - 1) : 0;
+    const expected = bottomCount + topCount + (sizes ? arch.numFeatures * sparseCount : 0);
+    if (weights.dense.length !== expected) throw new Error(`expected ${expected} dense weight arrays for this DLRM, got ${weights.dense.length}`);
+    const from = bottomCount + topCount;
+    const sparse = sizes
+      ? Array.from({ length: arch.numFeatures }, (_, f) => new Mlp(`sparse-${f}`, sizes, true, weights.dense.slice(from + f * sparseCount, from + (f + 1) * sparseCount)))
+      : [];
+    return new Dlrm(arch, tableSizes, embeddings, bottom, top, sparse);
   }
 
   get numFeatures(): number {
@@ -86,12 +106,12 @@ export class Dlrm implements ExplainableModel, CtrModel {
     return this.arch.numDense;
   }
   get paramCount(): number {
-    return this.embeddings.paramCount + this.bottom.paramCount + this.top.paramCount;
+    return this.embeddings.paramCount + this.bottom.paramCount + this.top.paramCount + this.sparse.reduce((n, m) => n + m.paramCount, 0);
   }
 
-  /** MLP variables: bottom then top, weight and bias per layer. */
+  /** MLP variables: bottom, top, then the sparse MLPs of tables 0 .. F-1; weight and bias per layer. */
   variables(): tf.Variable[] {
-    return [...this.bottom.variables(), ...this.top.variables()];
+    return [...this.bottom.variables(), ...this.top.variables(), ...this.sparse.flatMap((m) => m.variables())];
   }
 
   /** Feature f's vectors [rows_f, D] (a copy for compressed kinds). */
@@ -103,9 +123,30 @@ export class Dlrm implements ExplainableModel, CtrModel {
     return batch.sparse;
   }
 
-  /** Sum-pooled embeddings of a batch, [B, F, D]. */
+  /** Pooled embeddings of a batch (by the model's pooling mode, before any sparse MLP), [B, F, D]. */
   pool(batch: Batch): Float32Array {
     return this.embeddings.pool(batch.sparse);
+  }
+
+  /**
+   * The sparse MLPs over pooled vectors (the identity without them), taped: table f's [B, D] slice
+   * through MLP f, restacked. @param pooled [B, F, D]  @param weights the sparse MLPs' substitutes, in variables() order
+   */
+  private sparseApply(pooled: tf.Tensor3D, weights?: readonly tf.Tensor[]): tf.Tensor3D {
+    if (this.sparse.length === 0) return pooled;
+    const per = this.sparse[0]!.layers.length * 2;
+    const slices = tf.unstack(pooled, 1) as tf.Tensor2D[];
+    return tf.stack(
+      slices.map((slice, f) => this.sparse[f]!.apply(slice, weights?.slice(f * per, (f + 1) * per))),
+      1,
+    ) as tf.Tensor3D;
+  }
+
+  /** The pooled vectors after the sparse MLPs, on the host (no gradient), [B, F, D]. */
+  private transformedPool(batch: Batch): Float32Array {
+    const pooled = this.pool(batch);
+    if (this.sparse.length === 0) return pooled;
+    return tidyValues(() => this.sparseApply(tf.tensor3d(pooled, [batch.size, this.numFeatures, this.embeddingDim])));
   }
 
   /**
@@ -115,9 +156,11 @@ export class Dlrm implements ExplainableModel, CtrModel {
    */
   logits(dense: tf.Tensor2D, pooled: tf.Tensor3D, weights?: readonly tf.Tensor[]): tf.Tensor2D {
     const bottomCount = this.bottom.layers.length * 2;
+    const topCount = this.top.layers.length * 2;
     const x = this.bottom.apply(dense, weights?.slice(0, bottomCount));
-    const z = interact(this.arch.interaction, x, pooled);
-    return this.top.apply(z, weights?.slice(bottomCount));
+    const vectors = this.sparseApply(pooled, weights?.slice(bottomCount + topCount));
+    const z = interact(this.arch.interaction, x, vectors);
+    return this.top.apply(z, weights?.slice(bottomCount, bottomCount + topCount));
   }
 
   /**
@@ -133,7 +176,14 @@ export class Dlrm implements ExplainableModel, CtrModel {
     const layout = pairLayout(this.arch.interaction, F + 1, D);
     const bottomTrace = this.bottom.forwardTrace(tf.tensor2d(input.dense, [rows, this.arch.numDense]));
     const bottomOut = Mlp.traceOutput(bottomTrace);
-    const vectors = stackVectors(bottomOut, input.pooled, rows, F, D);
+    // sparse MLPs: table f's pooled slice [rows, D] through MLP f
+    const sparseTraces = this.sparse.map((mlp, f) => mlp.forwardTrace(tf.tensor2d(sliceFeature(input.pooled, rows, F, D, f), [rows, D])));
+    let transformed = input.pooled;
+    if (sparseTraces.length > 0) {
+      transformed = new Float32Array(rows * F * D);
+      sparseTraces.forEach((trace, f) => writeFeature(transformed, Mlp.traceOutput(trace), rows, F, D, f));
+    }
+    const vectors = stackVectors(bottomOut, transformed, rows, F, D);
     const topTrace = this.top.forwardTrace(tf.tensor2d(interactionForward(vectors, rows, layout), [rows, layout.outputWidth]));
     const logits = Mlp.traceOutput(topTrace);
     const { loss, logitGradient } = binaryCrossEntropyOnHost(logits, input.labels, rows, lossScale);
@@ -141,7 +191,15 @@ export class Dlrm implements ExplainableModel, CtrModel {
     const vectorGradient = interactionBackward(vectors, (top.dx as tf.Tensor2D).dataSync() as Float32Array, rows, layout);
     const parts = splitVectors(vectorGradient, rows, F, D);
     const bottom = this.bottom.backward(bottomTrace, tf.tensor2d(parts.bottom, [rows, D]), false);
-    return { loss, pooledGradient: parts.pooled, denseGradients: [...bottom.grads, ...top.grads] };
+    if (sparseTraces.length === 0) return { loss, pooledGradient: parts.pooled, denseGradients: [...bottom.grads, ...top.grads] };
+    const pooledGradient = new Float32Array(rows * F * D);
+    const sparseGrads: tf.Tensor[] = [];
+    sparseTraces.forEach((trace, f) => {
+      const back = this.sparse[f]!.backward(trace, tf.tensor2d(sliceFeature(parts.pooled, rows, F, D, f), [rows, D]), true);
+      writeFeature(pooledGradient, (back.dx as tf.Tensor2D).dataSync() as Float32Array, rows, F, D, f);
+      sparseGrads.push(...back.grads);
+    });
+    return { loss, pooledGradient, denseGradients: [...bottom.grads, ...top.grads, ...sparseGrads] };
   }
 
   /** Logits [B] of a batch (no gradient). */
@@ -165,7 +223,7 @@ export class Dlrm implements ExplainableModel, CtrModel {
   }
 
   interactionVectors(batch: Batch): Float32Array {
-    return stackVectors(this.bottomOutput(batch), this.pool(batch), batch.size, this.numFeatures, this.embeddingDim);
+    return stackVectors(this.bottomOutput(batch), this.transformedPool(batch), batch.size, this.numFeatures, this.embeddingDim);
   }
 
   logitsFromVectors(vectors: Float32Array, batchSize: number, pairMask?: Float32Array): Float32Array {
@@ -218,6 +276,19 @@ export class Dlrm implements ExplainableModel, CtrModel {
   dispose(): void {
     this.bottom.dispose();
     this.top.dispose();
+    for (const mlp of this.sparse) mlp.dispose();
   }
+}
+
+/** Feature f's vectors [rows, D] out of [rows, F, D]. */
+function sliceFeature(values: Float32Array, rows: number, F: number, D: number, f: number): Float32Array {
+  const out = new Float32Array(rows * D);
+  for (let b = 0; b < rows; b++) out.set(values.subarray((b * F + f) * D, (b * F + f + 1) * D), b * D);
+  return out;
+}
+
+/** Writes [rows, D] into feature f of [rows, F, D]. */
+function writeFeature(target: Float32Array, values: Float32Array, rows: number, F: number, D: number, f: number): void {
+  for (let b = 0; b < rows; b++) target.set(values.subarray(b * D, (b + 1) * D), (b * F + f) * D);
 }
 

@@ -5,7 +5,7 @@
  * Which ModelSpec fields each kind reads (the others are ignored, so a form can keep them):
  * | kind | fields |
  * |---|---|
- * | dlrm | embeddingDim, bottomMlp, topMlp, interaction, hashSize (see architecture.ts), compression and tablePrecision (table-layout.ts) |
+ * | dlrm | embeddingDim, bottomMlp, topMlp, interaction, hashSize, pooling, sparseMlp (see architecture.ts), compression and tablePrecision (table-layout.ts) |
  * | dcn  | embeddingDim, hashSize, crossLayers (default 3), topMlp = the deep network's widths after x0 (e.g. "512-256"; empty: cross network only) |
  * | fm   | embeddingDim (factor dim), hashSize |
  * | mf   | embeddingDim (factor dim), hashSize, userField / itemField (default 0 and 1: C1 and C2) |
