@@ -24,6 +24,7 @@ import { compressedOnGpuMessage, isCompressed } from '../model/table-layout';
 import { specHasSparseExtras } from '../model/architecture';
 import { computeMetrics } from './metrics';
 import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
+import { startRunSession, type GpuTrainingSession } from '../gpu/dlrm-step/session';
 import { learningRateAt } from './schedule';
 import { ModelTrainer, type OptimizerStates, type TrainJob } from './trainer';
 
@@ -115,6 +116,8 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
   };
   let trainer: ModelTrainer | null = null;
   let stepper: ParallelStepper | null = null;
+  // DLRM on webgpu trains with the WebGPU step (gpu/dlrm-step, no tfjs); the trainer is its host mirror
+  let gpuSession: GpuTrainingSession | null = null;
   try {
     const backend = opts.backend ?? (await initBackend(job.train.backend));
     result.backend = backend;
@@ -135,17 +138,20 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, samplesSeen: 0, trainSeconds: 0 };
     const stopSpec = job.train.earlyStopping;
     let earlyStop: EarlyStopState = initialEarlyStopState();
+    let restored: { weights: ModelWeights; optimizers: OptimizerStates } | null = null;
     if (opts.resumeFrom) {
       const checkpoint = loadCheckpoint(opts.resumeFrom);
       const mismatch = checkpointMismatch(checkpoint.meta.job, job);
       if (mismatch) throw new Error(`cannot resume from ${opts.resumeFrom}: ${mismatch}`);
-      trainer = new ModelTrainer(job, { weights: checkpoint.weights, optimizers: checkpoint.optimizers });
+      restored = { weights: checkpoint.weights, optimizers: checkpoint.optimizers };
+      trainer = new ModelTrainer(job, restored);
       position = checkpoint.meta.position;
       if (checkpoint.meta.earlyStop) earlyStop = checkpoint.meta.earlyStop;
     } else {
       trainer = new ModelTrainer(job);
     }
     let active = trainer;
+    if (backend.name === 'webgpu' && job.model.kind === 'dlrm' && !compressed) gpuSession = await startRunSession(job, restored, data.train);
     // the best model of a run without a checkpoint folder (tests, scripts) is kept in memory
     let bestInMemory: { weights: ModelWeights; optimizers: OptimizerStates } | null = null;
     // the best step that the newest periodic checkpoint refers to (a resume goes back to it)
@@ -169,7 +175,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     }
     result.paramCount = active.model.paramCount;
     result.step = position.step;
-    const detail = `${backend.detail}${threadNote}`;
+    const detail = `${backend.detail}${threadNote}${gpuSession ? `; ${gpuSession.detail()}` : ''}`;
     opts.onEvent({ type: 'started', backend: backend.name, detail, paramCount: result.paramCount, totalSteps, resumedFromStep: position.step });
 
     const progressInterval = opts.progressIntervalMs ?? 500;
@@ -181,6 +187,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
 
     const writeCheckpoint = async (): Promise<void> => {
       if (!opts.checkpointDir) return;
+      if (gpuSession) await gpuSession.syncToHost(active);
       if (deviceReads) await prefetchForSyncReads([...active.denseVariables(), ...active.denseOptimizer.stateTensors()]);
       const file = checkpointPath(opts.checkpointDir, position.step);
       saveCheckpoint(file, active, { ...position, trainSeconds: elapsed() }, backend.name, stopSpec ? earlyStop : undefined);
@@ -194,6 +201,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     };
     /** Keeps the current model as the best one: a best-<step> file beside the checkpoints, or a copy in memory. */
     const keepBest = async (): Promise<void> => {
+      if (gpuSession) await gpuSession.syncToHost(active);
       if (deviceReads) await prefetchForSyncReads([...active.denseVariables(), ...active.denseOptimizer.stateTensors()]);
       if (opts.checkpointDir) {
         saveCheckpoint(bestCheckpointPath(opts.checkpointDir, position.step), active, { ...position, trainSeconds: elapsed() }, backend.name, earlyStop);
@@ -217,7 +225,10 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       const source = data[split];
       if (!source || source.numRows === 0) return null;
       let metrics: MetricValues;
-      if (deviceReads) {
+      if (gpuSession) {
+        const { predictions, labels } = await gpuSession.predictAll(source, evalBatchSize);
+        metrics = computeMetrics(predictions, labels);
+      } else if (deviceReads) {
         const { predictions, labels } = await predictAllAsync(active.model, source, evalBatchSize);
         metrics = computeMetrics(predictions, labels);
       } else {
@@ -249,6 +260,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
 
     let windowLoss = 0;
     let windowSteps = 0;
+    let windowLosses = 0;
     let windowSamples = 0;
     let windowStart = performance.now();
     let lastEmit = 0;
@@ -271,8 +283,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
           break;
         }
         const lr = learningRateAt(position.step, totalSteps, job.optimizer);
-        const loss = stepper ? await stepper.step(batch, lr) : deviceReads ? await stepAsync(active, batch, lr) : active.step(batch, lr);
-        result.lastLoss = loss;
+        let loss = NaN;
+        if (gpuSession) await gpuSession.step(batch, lr);
+        else loss = stepper ? await stepper.step(batch, lr) : deviceReads ? await stepAsync(active, batch, lr) : active.step(batch, lr);
         position = {
           step: position.step + 1,
           epoch,
@@ -282,12 +295,21 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
         };
         if (position.batchInEpoch >= stepsPerEpoch) position = { ...position, epoch: epoch + 1, batchInEpoch: 0 };
         result.step = position.step;
-        windowLoss += loss;
+        // the device's losses come back a few steps late: the window averages those that have
+        const addLosses = (losses: number[]) => {
+          for (const x of losses) {
+            windowLoss += x;
+            windowLosses++;
+            result.lastLoss = x;
+          }
+        };
+        addLosses(gpuSession ? gpuSession.readyLosses() : [loss]);
         windowSteps++;
         windowSamples += batch.size;
         const now = performance.now();
         const last = position.step === totalSteps;
         if (last || now - lastEmit >= progressInterval) {
+          if (gpuSession && (last || windowLosses === 0)) addLosses(await gpuSession.allLosses());
           const sessionSteps = position.step - stepAtSessionStart;
           const secondsPerStep = (now - sessionStart) / 1000 / Math.max(sessionSteps, 1);
           opts.onEvent({
@@ -297,12 +319,13 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
             epoch,
             samplesSeen: position.samplesSeen,
             samplesPerSec: windowSamples / Math.max((now - windowStart) / 1000, 1e-9),
-            loss: windowLoss / windowSteps,
+            loss: windowLoss / Math.max(windowLosses, 1),
             lr,
             etaSeconds: sessionSteps > 0 ? (totalSteps - position.step) * secondsPerStep : null,
           });
           windowLoss = 0;
           windowSteps = 0;
+          windowLosses = 0;
           windowSamples = 0;
           windowStart = now;
           lastEmit = now;
@@ -332,6 +355,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
             await stepper.dispose();
             stepper = null;
           }
+          // the best model is evaluated on the host mirror's path, not the device's last weights
+          gpuSession?.destroy();
+          gpuSession = null;
           const bestTrainer = new ModelTrainer(job, best);
           trainer.dispose();
           trainer = bestTrainer;
@@ -357,6 +383,15 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     opts.onEvent({ type: 'failed', error: result.error });
   } finally {
     if (stepper) await stepper.dispose();
+    if (gpuSession) {
+      try {
+        if (opts.keepModel && result.status !== 'failed' && trainer) await gpuSession.syncToHost(trainer);
+      } catch (e) {
+        result.status = 'failed';
+        result.error = `reading the model back from the GPU failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      gpuSession.destroy();
+    }
     if (trainer) {
       if (opts.keepModel && result.status !== 'failed') {
         trainer.denseOptimizer.dispose();

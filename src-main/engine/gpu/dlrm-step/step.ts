@@ -380,13 +380,36 @@ export class GpuDlrmTrainer {
   }
 
   /**
-   * Runs one step with a timestamp around each kernel (the device must have been created with the
-   * 'timestamp-query' feature) and returns each kernel's time. The step trains like any other.
+   * Losses already read back (never waits), in step order; the rest come with a later call or
+   * with takeLosses().
+   * @throws when a loss is not finite (naming the step).
    */
-  async profileStep(batch: Batch, learningRate: number): Promise<KernelTiming[]> {
+  takeReadyLosses(): number[] {
+    this.checkAlive();
+    this.lossBlocks.sort((a, b) => a.firstStep - b.firstStep);
+    const result: number[] = [];
+    // only a run of blocks that continues the losses already taken
+    while (this.lossBlocks.length > 0 && this.lossBlocks[0].firstStep === this.lossesFrom + result.length) {
+      for (const x of this.lossBlocks.shift()?.values ?? []) result.push(x);
+    }
+    const first = this.lossesFrom;
+    this.lossesFrom += result.length;
+    const bad = result.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new Error(`the loss became ${result[bad]} at step ${first + bad + 1} (try a lower learning rate)`);
+    return result;
+  }
+
+  /**
+   * Runs one step with a timestamp around each kernel (the device must have been created with the
+   * 'timestamp-query' feature) and returns each kernel's time. The step trains like any other,
+   * unless `apply` is false: then the optimizer kernels are left out (nothing changes; their times
+   * are missing) and the step is not counted.
+   */
+  async profileStep(batch: Batch, learningRate: number, apply = true): Promise<KernelTiming[]> {
     this.checkAlive();
     if (!this.device.features.has('timestamp-query')) throw new Error("the device was created without the 'timestamp-query' feature");
-    const count = this.dispatches.length;
+    const dispatches = apply ? this.dispatches : this.dispatches.filter((d) => !isOptimizer(d.kernel.name));
+    const count = dispatches.length;
     const r = this.resources;
     const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 * count });
     const resolved = r.buffer('timestamps', 16 * count, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
@@ -394,10 +417,10 @@ export class GpuDlrmTrainer {
       await this.flushLosses();
       const slotIndex = this.steps % SLOTS;
       const plan = this.planner.plan(batch.sparse);
-      if (this.denseKind === 'adam') this.adamSteps++;
+      if (this.denseKind === 'adam' && apply) this.adamSteps++;
       this.upload(slotIndex, batch, plan, learningRate, 0);
       const encoder = this.device.createCommandEncoder({ label: 'profiled step' });
-      this.dispatches.forEach((d, i) => {
+      dispatches.forEach((d, i) => {
         const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
         pass.setPipeline(d.kernel.pipeline);
         pass.setBindGroup(0, d.bindGroups[slotIndex]);
@@ -406,11 +429,11 @@ export class GpuDlrmTrainer {
       });
       encoder.resolveQuerySet(querySet, 0, 2 * count, resolved, 0);
       this.device.queue.submit([encoder.finish()]);
-      this.steps++;
+      // a counted step's loss is in slot 0 of the log, read with the next partial log; a dry one's is overwritten
+      if (apply) this.steps++;
       const bytes = await readBuffer(r, resolved, 16 * count);
       const times = new BigUint64Array(bytes);
-      // the profiled step's loss is in slot 0 of the log: read with the next partial log
-      return this.dispatches.map((d, i) => ({ name: d.kernel.name, ms: Number(times[2 * i + 1] - times[2 * i]) / 1e6 }));
+      return dispatches.map((d, i) => ({ name: d.kernel.name, ms: Number(times[2 * i + 1] - times[2 * i]) / 1e6 }));
     } finally {
       r.destroy(resolved);
       querySet.destroy();
@@ -697,6 +720,10 @@ export class GpuDlrmTrainer {
     }
     return result;
   }
+}
+
+function isOptimizer(kernel: string): boolean {
+  return kernel === 'dense-optimizer' || kernel.startsWith('sparse-update.');
 }
 
 function describeTables(layout: TableLayout): string {

@@ -1,0 +1,107 @@
+/**
+ * A training run on the webgpu backend trains a DLRM with the WebGPU step (dlrm-step/, no tfjs in
+ * the step): same losses, evaluations and checkpoints as the same run on the cpu backend, a
+ * checkpoint in today's format, and a resume that ends where the uninterrupted run ends.
+ * Runs on llvmpipe in CI (forced webgpu); FAILS without an adapter unless DLRM_SKIP_WEBGPU=1 outside CI.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricValues } from '../../domain';
+import { initBackend, probeWebGpu, type BackendInfo } from '../backend';
+import { splitBatchSource } from '../data/batch-source';
+import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
+import { runTraining, type TrainEvent } from '../train/run-training';
+import { plantedSplit } from '../train/testing';
+import type { TrainJob } from '../train/trainer';
+
+const skipAllowed = process.env.DLRM_SKIP_WEBGPU === '1' && !process.env.CI;
+const probe = await probeWebGpu();
+
+const tableSizes = [40, 30, 20, 10];
+const job: TrainJob = {
+  model: { kind: 'dlrm', embeddingDim: 4, bottomMlp: '13-8-4', topMlp: '8-1', interaction: 'dot', hashSize: 40 },
+  optimizer: { dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.05, warmupSteps: 3, decay: 'cosine' },
+  train: { batchSize: 32, epochs: 2, evalEvery: 5, seed: 7, maxBadRowShare: 0.1, checkpointEvery: 0 },
+  tableSizes,
+};
+const data = () => ({
+  train: splitBatchSource(plantedSplit(400, tableSizes, 1)),
+  valid: splitBatchSource(plantedSplit(200, tableSizes, 2)),
+  test: splitBatchSource(plantedSplit(300, tableSizes, 3)),
+});
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-gpu-run-'));
+});
+afterAll(async () => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await initBackend('cpu');
+});
+
+async function run(backend: BackendInfo, dir: string, extra: Partial<Parameters<typeof runTraining>[2]> = {}) {
+  const events: TrainEvent[] = [];
+  const result = await runTraining(job, data(), { onEvent: (e) => events.push(e), backend, progressIntervalMs: 0, checkpointDir: dir, ...extra });
+  const losses = events.flatMap((e) => (e.type === 'progress' ? [e.loss] : []));
+  const evals = events.flatMap((e) => (e.type === 'eval' ? [e.metrics] : []));
+  return { result, events, losses, evals };
+}
+
+function close(a: MetricValues | null, b: MetricValues | null, tolerance: number): void {
+  expect(a?.auc).toBeDefined();
+  expect(Math.abs((a?.auc ?? 0) - (b?.auc ?? 1))).toBeLessThan(tolerance);
+  expect(Math.abs((a?.logLoss ?? 0) - (b?.logLoss ?? 1))).toBeLessThan(tolerance);
+}
+
+describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapter: ${probe.detail})`, () => {
+  it('train with the WebGPU step: the cpu run\'s losses, evaluations and checkpoint; resume ends in the same place', async () => {
+    expect(probe.available).toBe(true);
+    const cpu = await run(await initBackend('cpu'), path.join(tmp, 'cpu'));
+    expect(cpu.result.status).toBe('finished');
+
+    const webgpu = await initBackend('webgpu');
+    const gpu = await run(webgpu, path.join(tmp, 'gpu'));
+    expect(gpu.result.error).toBeNull();
+    expect(gpu.result.status).toBe('finished');
+    const started = gpu.events.find((e) => e.type === 'started');
+    expect(started?.type === 'started' && started.detail).toMatch(/WebGPU step \(no tfjs\) on .+; 1 table buffer\(s\); (forward\+backward kernels [0-9.]+ ms a step \(.+\)|no timestamp queries)$/);
+    // every step's loss (progress every step), every evaluation, the final metrics
+    expect(gpu.losses).toHaveLength(cpu.losses.length);
+    let maxDiff = 0;
+    gpu.losses.forEach((l, i) => (maxDiff = Math.max(maxDiff, Math.abs(l - cpu.losses[i]))));
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(gpu.evals).toHaveLength(cpu.evals.length);
+    gpu.evals.forEach((m, i) => close(m, cpu.evals[i], 1e-4));
+    close(gpu.result.test, cpu.result.test, 1e-4);
+    expect(Math.abs((gpu.result.lastLoss ?? 0) - (cpu.result.lastLoss ?? 1))).toBeLessThan(1e-4);
+    // the final checkpoint holds the device's model in the CPU path's format
+    const gpuFile = latestCheckpoint(path.join(tmp, 'gpu'));
+    const cpuFile = latestCheckpoint(path.join(tmp, 'cpu'));
+    expect(gpuFile && cpuFile).toBeTruthy();
+    const a = loadCheckpoint(gpuFile as string);
+    const b = loadCheckpoint(cpuFile as string);
+    expect(a.meta.position).toEqual({ ...b.meta.position, trainSeconds: a.meta.position.trainSeconds });
+    const diff = (x: Float32Array[], y: Float32Array[]) => {
+      expect(x.map((v) => v.length)).toEqual(y.map((v) => v.length));
+      let m = 0;
+      x.forEach((v, i) => v.forEach((value, j) => (m = Math.max(m, Math.abs(value - y[i][j])))));
+      return m;
+    };
+    expect(diff(a.weights.tables, b.weights.tables)).toBeLessThan(1e-4);
+    expect(diff(a.weights.dense, b.weights.dense)).toBeLessThan(1e-4);
+    expect(diff(a.optimizers.dense, b.optimizers.dense)).toBeLessThan(1e-4);
+    expect(diff(a.optimizers.sparse, b.optimizers.sparse)).toBeLessThan(1e-4);
+
+    // stop after 10 steps, resume from the checkpoint: the same end as the uninterrupted run
+    const stopped = await run(webgpu, path.join(tmp, 'stopped'), { stopAfterStep: 10 });
+    expect(stopped.result.status).toBe('cancelled');
+    const resumeFrom = latestCheckpoint(path.join(tmp, 'stopped'));
+    expect(resumeFrom).toMatch(/10/);
+    const resumed = await run(webgpu, path.join(tmp, 'stopped'), { resumeFrom: resumeFrom as string });
+    expect(resumed.result.status).toBe('finished');
+    expect(resumed.result.step).toBe(gpu.result.step);
+    close(resumed.result.test, gpu.result.test, 1e-6);
+  });
+});
