@@ -120,6 +120,12 @@ export interface TrainSpec {
    */
   threads?: 1 | 2;
   /**
+   * Hybrid parallel training on this many worker threads (wasm and cpu backends, DLRM with full
+   * tables): tables sharded over the workers by the planner, pooled vectors moved by an all-to-all
+   * through shared memory, MLPs replicated and all-reduced. Absent or 0: the threads setting.
+   */
+  hybridWorkers?: number;
+  /**
    * Stop when the validation metric stops improving and keep the best evaluation's model (absent:
    * off; the doors turn it on for runs of more than one epoch).
    */

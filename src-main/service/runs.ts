@@ -232,6 +232,12 @@ export class RunManager {
         store.addArtifact(id, { kind: 'checkpoint', path: event.path, bytes: event.bytes, step: event.step });
         break;
       }
+      case 'phases': {
+        // one series per phase: 'phase/lookup' ... in milliseconds per step (the run page stacks them)
+        const at = { step: event.step, samples: event.samplesSeen, wallTime: event.wallTime };
+        for (const [phase, ms] of Object.entries(event.phases)) run.pending.push({ name: `phase/${phase}`, ...at, value: ms });
+        break;
+      }
       case 'artifact':
         store.addArtifact(id, { kind: event.kind, path: event.path, bytes: event.bytes, step: event.step });
         break;

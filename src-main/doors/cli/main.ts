@@ -40,6 +40,7 @@ commands:
              --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X  --sparse-lr X (tables)  --weight-decay X (L2)
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
+             --hybrid N (DLRM: tables sharded over N threads, MLPs replicated; per-phase times recorded)
              --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
              --early-stop logloss|auc  --patience N (evaluations)  --min-delta X  --no-early-stop
                (on by default for more than one epoch: log loss, patience 3; the best evaluation's model is kept)
@@ -90,7 +91,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   'hash-size': 'number', 'cross-layers': 'number', pooling: 'string', 'sparse-mlp': 'string', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
-  threads: 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
+  threads: 'number', hybrid: 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
   ...COMPRESSION_OPTIONS,
 };
 const COMMON: Record<string, OptionKind> = { 'data-dir': 'string', json: 'boolean', help: 'boolean' };
@@ -235,6 +236,7 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   };
   if (str(args, 'backend')) input.train.backend = str(args, 'backend') as NonNullable<StartRunInput['train']['backend']>;
   if (num(args, 'threads') !== undefined) input.train.threads = num(args, 'threads') as 1 | 2;
+  if (num(args, 'hybrid') !== undefined) input.train.hybridWorkers = num(args, 'hybrid')!;
   if (num(args, 'sparse-lr') !== undefined) input.optimizer.sparseLearningRate = num(args, 'sparse-lr')!;
   if (num(args, 'weight-decay') !== undefined) input.optimizer.weightDecay = num(args, 'weight-decay')!;
   const earlyStopping = earlyStoppingFromArgs(args, input.train.epochs);

@@ -433,7 +433,22 @@ export class HybridStepper {
     return agree;
   }
 
-  /** Milliseconds per step in each phase (worker 0, and every worker). */
+  private windowStart: { totals: Float64Array; steps: Float64Array } | null = null;
+
+  /** Milliseconds per step in each phase over the steps since the last call (or the start), worker 0 and every worker. */
+  windowTimings(): HybridTimings {
+    const totals = this.shared.timings.slice();
+    const steps = this.shared.timedSteps.slice();
+    const start = this.windowStart ?? { totals: new Float64Array(totals.length), steps: new Float64Array(steps.length) };
+    this.windowStart = { totals, steps };
+    const perWorker = Array.from({ length: this.plan.workers }, (_, w) => {
+      const n = Math.max(1, steps[w] - start.steps[w]);
+      return Object.fromEntries(HYBRID_PHASES.map((p, i) => [p, (totals[w * PHASES + i] - start.totals[w * PHASES + i]) / n])) as Record<HybridPhase, number>;
+    });
+    return { steps: steps[0] - start.steps[0], main: perWorker[0], perWorker };
+  }
+
+  /** Milliseconds per step in each phase since the start (worker 0, and every worker). */
   timings(): HybridTimings {
     const perWorker = Array.from({ length: this.plan.workers }, (_, w) => {
       const steps = Math.max(1, this.shared.timedSteps[w]);

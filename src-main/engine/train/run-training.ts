@@ -20,6 +20,8 @@ import {
 } from './checkpoint';
 import { initialEarlyStopState, observeEvaluation, type EarlyStopState } from './early-stopping';
 import { ParallelStepper } from './parallel';
+import { HybridStepper } from './hybrid';
+import { proposePlan } from './sharding-plan';
 import { compressedOnGpuMessage, isCompressed } from '../model/table-layout';
 import { specHasSparseExtras } from '../model/architecture';
 import { computeMetrics } from './metrics';
@@ -36,7 +38,9 @@ export type TrainEvent =
   /** valid and test: of the kept model (the best evaluation's, with early stopping). */
   | { type: 'finished'; step: number; test: MetricValues; valid: MetricValues; best: BestStepInfo | null }
   | { type: 'cancelled'; step: number }
-  | { type: 'failed'; error: string };
+  | { type: 'failed'; error: string }
+  /** Hybrid parallel runs: milliseconds per step of each phase on the training thread since the last progress event. */
+  | { type: 'phases'; step: number; workers: number; phases: Record<string, number> };
 
 export interface TrainData {
   train: BatchSourceLike;
@@ -116,6 +120,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
   };
   let trainer: ModelTrainer | null = null;
   let stepper: ParallelStepper | null = null;
+  let hybrid: HybridStepper | null = null;
   // DLRM on webgpu trains with the WebGPU step (gpu/dlrm-step, no tfjs); the trainer is its host mirror
   let gpuSession: GpuTrainingSession | null = null;
   try {
@@ -164,7 +169,21 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     let threadNote = '';
     if (compressed && opts.parallelWorkerScript) threadNote = '; one thread (compressed or half-precision tables train on one)';
     else if (sparseExtras && opts.parallelWorkerScript) threadNote = '; one thread (mean/max pooling and sparse MLPs train on one)';
-    else if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
+    else if (opts.parallelWorkerScript && job.train.hybridWorkers && job.model.kind === 'dlrm' && (backend.name === 'wasm' || backend.name === 'cpu')) {
+      // hybrid: tables sharded over the workers by the planner, MLPs replicated (hybrid.ts)
+      const planned = proposePlan({
+        tableSizes: job.tableSizes,
+        embeddingDim: job.model.embeddingDim,
+        workers: job.train.hybridWorkers,
+        batchSize,
+        denseParamCount: active.denseVariables().reduce((n, v) => n + v.size, 0),
+        denseOptimizer: job.optimizer.dense,
+        sparseOptimizer: job.optimizer.sparse,
+      });
+      hybrid = await HybridStepper.start(active, planned.plan, opts.parallelWorkerScript, backend.name);
+      const perWorker = planned.cost.perWorker.map((c) => c.tables.length).join('/');
+      threadNote = `; hybrid parallel on ${job.train.hybridWorkers} threads (tables per worker ${perWorker}; all-to-all ${Math.round(planned.cost.allToAllBytesPerStep / 1024)} KiB and all-reduce ${Math.round(planned.cost.allReduceBytesPerWorkerPerStep / 1024)} KiB per worker per step)`;
+    } else if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
       try {
         stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, evalBatchSize);
         threadNote = '; each step split over 2 threads (data-parallel)';
@@ -187,6 +206,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
 
     const writeCheckpoint = async (): Promise<void> => {
       if (!opts.checkpointDir) return;
+      if (hybrid) await hybrid.gather();
       if (gpuSession) await gpuSession.syncToHost(active);
       if (deviceReads) await prefetchForSyncReads([...active.denseVariables(), ...active.denseOptimizer.stateTensors()]);
       const file = checkpointPath(opts.checkpointDir, position.step);
@@ -222,6 +242,8 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       throw new Error(`the best model (step ${step}) was kept in a checkpoint folder this run was not given`);
     };
     const evaluate = async (split: 'valid' | 'test', emit = true): Promise<MetricValues | null> => {
+      // the tables other hybrid workers own come back to this thread before it scores (or keeps) the model
+      if (hybrid) await hybrid.gather();
       const source = data[split];
       if (!source || source.numRows === 0) return null;
       let metrics: MetricValues;
@@ -285,7 +307,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
         const lr = learningRateAt(position.step, totalSteps, job.optimizer);
         let loss = NaN;
         if (gpuSession) await gpuSession.step(batch, lr);
-        else loss = stepper ? await stepper.step(batch, lr) : deviceReads ? await stepAsync(active, batch, lr) : active.step(batch, lr);
+        else loss = hybrid ? hybrid.step(batch, lr) : stepper ? await stepper.step(batch, lr) : deviceReads ? await stepAsync(active, batch, lr) : active.step(batch, lr);
         position = {
           step: position.step + 1,
           epoch,
@@ -323,6 +345,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
             lr,
             etaSeconds: sessionSteps > 0 ? (totalSteps - position.step) * secondsPerStep : null,
           });
+          if (hybrid) opts.onEvent({ type: 'phases', step: position.step, workers: hybrid.plan.workers, phases: { ...hybrid.windowTimings().main } });
           windowLoss = 0;
           windowSteps = 0;
           windowLosses = 0;
@@ -355,6 +378,10 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
             await stepper.dispose();
             stepper = null;
           }
+          if (hybrid) {
+            await hybrid.dispose();
+            hybrid = null;
+          }
           // the best model is evaluated on the host mirror's path, not the device's last weights
           gpuSession?.destroy();
           gpuSession = null;
@@ -383,6 +410,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     opts.onEvent({ type: 'failed', error: result.error });
   } finally {
     if (stepper) await stepper.dispose();
+    if (hybrid) await hybrid.dispose();
     if (gpuSession) {
       try {
         if (opts.keepModel && result.status !== 'failed' && trainer) await gpuSession.syncToHost(trainer);

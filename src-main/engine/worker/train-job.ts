@@ -46,7 +46,7 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
       signal: ctx.signal,
       checkpointDir: join(runDir, RUN_FILES.checkpoints),
       ...(payload.resumeFrom ? { resumeFrom: payload.resumeFrom } : {}),
-      ...(input.train.threads === 2 ? { parallelWorkerScript: payload.workerScript } : {}),
+      ...(input.train.threads === 2 || (input.train.hybridWorkers ?? 0) > 0 ? { parallelWorkerScript: payload.workerScript } : {}),
       keepModel: true,
       ...(pauseAtStep !== undefined ? { pauseAtStep } : {}),
       onEvent: (event: TrainEvent) => {
@@ -60,6 +60,9 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
             break;
           case 'eval':
             emit({ ...event, wallTime: wallTime() });
+            break;
+          case 'phases':
+            emit({ ...event, samplesSeen, wallTime: wallTime() });
             break;
           case 'checkpoint':
             emit({ type: 'checkpoint', step: event.step, path: event.path, bytes: statSync(event.path).size });
