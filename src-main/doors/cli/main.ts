@@ -63,6 +63,7 @@ ${COMPRESSION_USAGE}
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
              test AUC against torch_dlrm.py train on the same synthetic files
+             shared-table mode on 2 threads, hybrid on 1 and 2 workers (alternating rounds), with hybrid's per-phase ms per step
   bench recommenders [--seeds 42]   CF (user-user, item-item, ALS), MF by SGD and DLRM on the simulator's log:
              held-out NDCG/precision/recall@10, then each as a closed-loop policy (click rate, diversity)
   compare    --models dlrm,dcn,fm,lr  plus train options: trains each on the same data and budget
@@ -403,8 +404,8 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'bench': {
       const component = args.options['gpu'] === true ? 'gpu' : args.positionals[0];
       if (component !== undefined) {
-        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu' && component !== 'recommenders') {
-          throw new UsageError(`bench takes preprocess, simulation, projections, parity, recommenders or --gpu, not "${component}"`);
+        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu' && component !== 'recommenders' && component !== 'compression' && component !== 'hybrid') {
+          throw new UsageError(`bench takes preprocess, simulation, projections, parity, recommenders, compression, hybrid or --gpu, not "${component}"`);
         }
         cli.info(`benchmarking ${component} ...`);
         const input: MethodInput<'bench.component'> = { kind: component };
@@ -414,6 +415,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
         if (args.options['batches']) input.batchSizes = (args.options['batches'] as string[]).map(Number);
         if (component === 'gpu' && args.options['presets']) input.presets = args.options['presets'] as string[];
         if (num(args, 'min-steps') !== undefined) input.minSteps = num(args, 'min-steps')!;
+        if (num(args, 'rounds') !== undefined) input.rounds = num(args, 'rounds')!;
         const seeds = args.options['seeds'];
         if (Array.isArray(seeds)) input.seeds = seeds.map(Number);
         cli.print(await cli.call('bench.component', input));

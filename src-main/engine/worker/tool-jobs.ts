@@ -2,6 +2,7 @@
  * Jobs behind the CLI's tools: write a synthetic file, benchmark training, evaluate a trained run
  * and score a file with it. Each runs in a worker so the app stays responsive.
  */
+import { runHybridBench } from '../train/bench-hybrid';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,7 +159,10 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
 }
 
 export interface ComponentBenchPayload {
-  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression';
+  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression' | 'hybrid';
+  /** hybrid: the worker entry its threads run (also the two-thread helper's), and alternating rounds (default 3). */
+  workerScript?: string;
+  rounds?: number;
   /** gpu: timed seconds per configuration (default 5) and batch sizes (default 2048, 16384). */
   seconds?: number;
   batchSizes?: number[];
@@ -202,6 +206,11 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     }
     case 'recommenders':
       return recommenderBench(p, log);
+    case 'hybrid': {
+      // one thread, the shared-table mode and hybrid on 1 and 2 workers, alternating in rounds
+      if (!p.workerScript) throw new Error('the hybrid benchmark needs the worker script');
+      return runHybridBench({ workerScript: p.workerScript, batchSizes: p.batchSizes ?? [128, 2048], seconds: p.seconds ?? 3, rounds: p.rounds ?? 3, rowsPerTable: p.rows ?? 100_000, log });
+    }
     case 'gpu': {
       const r = await runGpuBench({
         presets: p.presets ?? ['criteo-kaggle', 'terabyte'],
