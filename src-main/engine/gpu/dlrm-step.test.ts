@@ -17,6 +17,7 @@ import { splitBatchSource } from '../data/batch-source';
 import { plantedSplit, randomBatch } from '../train/testing';
 import { DlrmTrainer, type TrainJob } from '../train/trainer';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from './dlrm-step/device';
+import { CRITEO_KAGGLE_TABLE_SIZES, initialDlrmWeights } from './dlrm-step/init';
 import { GpuDlrmTrainer, sliceBatch, type GpuDlrmOptions } from './dlrm-step/step';
 
 const skipAllowed = process.env.DLRM_SKIP_WEBGPU === '1' && !process.env.CI;
@@ -299,6 +300,31 @@ describe.skipIf(skipAllowed && !probe.available)(`WebGPU DLRM step (adapter: ${p
     expect(after.created - after.destroyed).toBe(after.live);
     trainer.destroy();
     expect(trainer.bufferCounts().live).toBe(0);
+  });
+
+  it("Criteo Kaggle's 26 table sizes scaled down 100x (337,632 rows, split over 6 buffers) train with the criteo-kaggle MLPs", async () => {
+    const tableSizes = CRITEO_KAGGLE_TABLE_SIZES.map((n) => Math.max(1, Math.round(n / 100)));
+    expect(tableSizes.reduce((a, b) => a + b, 0)).toBe(337_632);
+    const arch = architectureOf({ kind: 'dlrm', embeddingDim: 16, bottomMlp: '13-512-256-64-16', topMlp: '512-256-1', interaction: 'dot', hashSize: 1 }, { numFeatures: 26 });
+    const weights = initialDlrmWeights(arch, tableSizes, 3);
+    const optimizer: OptimizerSpec = { ...sgd(0.1), sparse: 'rowwise-adagrad' };
+    const trainer = await GpuDlrmTrainer.create(gpu.device, { arch, tableSizes, batchSize: 64, optimizer, maxChunkBytes: 4 * 2 ** 20 }, weights);
+    try {
+      expect(trainer.tables.chunks).toBe(6);
+      const rng = new Rng(11);
+      for (let i = 0; i < 3; i++) await trainer.step(randomBatch(rng, { batchSize: 64, numDense: 13, tableSizes, skew: 3 }), 0.1);
+      const losses = await trainer.takeLosses();
+      expect(losses).toHaveLength(3);
+      for (const l of losses) expect(l).toBeGreaterThan(0.3);
+      const after = await trainer.readWeights();
+      // the largest table (feature 2: 101,312 rows, across a chunk boundary) came back whole and was trained
+      expect(after.tables[2]).toHaveLength(tableSizes[2] * 16);
+      let changed = 0;
+      after.tables.forEach((t, f) => t.forEach((v, i) => (changed += v !== weights.tables[f][i] ? 1 : 0)));
+      expect(changed).toBeGreaterThan(1000);
+    } finally {
+      trainer.destroy();
+    }
   });
 
   it('rejects bad input and models beyond the adapter with messages that say what', async () => {

@@ -33,3 +33,12 @@ export function initialDlrmWeights(arch: DlrmArchitecture, tableSizes: readonly 
   }
   return { tables, dense };
 }
+
+/**
+ * Rows of Criteo Kaggle's 26 categorical features (distinct values in the 7-day set, as the
+ * reference DLRM counts them): 33,762,577 rows in all, 2.16 GB of float32 weights at d = 16.
+ */
+export const CRITEO_KAGGLE_TABLE_SIZES: readonly number[] = [
+  1460, 583, 10131227, 2202608, 305, 24, 12517, 633, 3, 93145, 5683, 8351593, 3194, 27, 14992, 5461306, 10, 5652, 2173, 4, 7046547, 18, 15,
+  286181, 105, 142572,
+];

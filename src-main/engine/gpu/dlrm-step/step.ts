@@ -215,10 +215,6 @@ export class GpuDlrmTrainer {
 
     checkSizes(this, bindingCap);
     const r = this.resources;
-    for (let c = 0; c < this.tables.chunks; c++) {
-      this.tableChunks.push(r.storage(`table chunk ${c}`, chunkRows(this.tables, c) * this.D * 4));
-      if (adagrad) this.accumChunks.push(r.storage(`row accumulators ${c}`, chunkRows(this.tables, c) * 4));
-    }
     this.weights = r.storage('mlp weights', P * 4);
     this.partial = r.storage('weight gradient slices', this.slices * P * 4);
     for (let i = 0; i < stateBufferCount(this.denseKind); i++) this.denseState.push(r.storage(`dense optimizer state ${i}`, P * 4));
@@ -269,6 +265,7 @@ export class GpuDlrmTrainer {
     }
     const trainer = made;
     try {
+      await trainer.allocateTables();
       await trainer.compile();
       device.pushErrorScope('validation');
       trainer.buildDispatches();
@@ -496,6 +493,33 @@ export class GpuDlrmTrainer {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /**
+   * The table chunks (and row accumulators), each checked for out-of-memory on its own.
+   * @throws Error naming the tables whose rows the chunk holds and its bytes.
+   */
+  private async allocateTables(): Promise<void> {
+    const adagrad = this.sparseKind === 'rowwise-adagrad';
+    for (let c = 0; c < this.tables.chunks; c++) {
+      const rows = chunkRows(this.tables, c);
+      const bytes = rows * (this.D + (adagrad ? 1 : 0)) * 4;
+      this.device.pushErrorScope('out-of-memory');
+      this.tableChunks.push(this.resources.storage(`table chunk ${c}`, rows * this.D * 4));
+      if (adagrad) this.accumChunks.push(this.resources.storage(`row accumulators ${c}`, rows * 4));
+      const error = await this.device.popErrorScope();
+      if (error) {
+        const first = c * this.tables.rowsPerChunk;
+        const held = this.tables.tableBase
+          .map((base, f) => ({ f, from: Math.max(base, first), to: Math.min(base + this.tables.tableSizes[f], first + rows) }))
+          .filter((x) => x.to > x.from)
+          .map((x) => `table ${x.f} (${x.to - x.from} of its ${this.tables.tableSizes[x.f]} rows)`);
+        throw new Error(
+          `the GPU ran out of memory at table buffer ${c + 1} of ${this.tables.chunks} (${bytes} bytes: ${held.join(', ')}); ` +
+            `the model's tables need ${describeTables(this.tables)}${adagrad ? ' plus 4 bytes a row of accumulators' : ''}: ${error.message}`,
+        );
+      }
+    }
+  }
 
   private checkAlive(): void {
     if (this.destroyed) throw new Error('this GPU trainer was destroyed');
