@@ -18,5 +18,6 @@ export type * from './early-stopping';
 export type * from './sweep';
 export type * from './torch-job';
 export type * from './sharding';
+export type * from './sharding-advice';
 export type * from './memory';
 export { formatBytes } from './memory';

@@ -36,6 +36,8 @@ export interface PlanCost {
   perWorker: WorkerCost[];
   /** All workers together, forward (pooled vectors) plus backward (their gradients). */
   allToAllBytesPerStep: number;
+  /** [from][to]: bytes of pooled vectors worker `from` sends worker `to` per step (their gradients come back the same size). */
+  pairBytesPerStep: number[][];
   /** Bytes each worker sends per step in a ring all-reduce of the MLP gradients: 2 (W-1)/W x MLP bytes. */
   allReduceBytesPerWorkerPerStep: number;
   /** The largest worker's bytes (weights + optimizer state). */

@@ -43,6 +43,7 @@ import type {
   RunSummary,
   SimulationDetail,
   SimulationSpec,
+  ShardingAnswer,
   SimulationSummary,
   StartRunInput,
   StudioEvent,
@@ -61,6 +62,11 @@ export interface StudioMethods {
   /** Where a run's bytes would go on this machine, and whether they fit (issue #15). */
   'model.plan': (input: MemoryPlanRequest) => MemoryPlan;
   'dataset.preview': (input: { path: string; rows?: number }) => DatasetPreview;
+  /**
+   * Where a DLRM's tables would live on `workers` workers (default 2) and what that costs; tableOwner
+   * gives a placement of your own (refused, with the numbers, when a worker is over memoryBudgetBytes).
+   */
+  'model.shardingPlan': (input: { model: ModelSpec; optimizer: OptimizerSpec; batchSize: number; workers?: number; memoryBudgetBytes?: number; tableOwner?: number[] }) => ShardingAnswer;
 
   'runs.list': (input: RunQuery) => RunSummary[];
   'runs.get': (input: { id: string }) => RunDetail;

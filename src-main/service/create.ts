@@ -19,6 +19,7 @@ import { exploreMethods } from './explore';
 import { toolMethods, appMethods } from './tools';
 import { cliPathPolicy, type PathPolicy } from './paths';
 import { torchJobMethods, TorchJobFollower } from './torch-jobs';
+import { shardingMethods } from './sharding';
 
 export interface StudioServiceOptions {
   door: AppInfo['door'];
@@ -94,6 +95,7 @@ export class StudioService implements ServiceDoor {
       ...exploreMethods(this.context),
       ...toolMethods(this.context),
       ...torchJobMethods(this.context, this.torchJobFollower),
+      ...shardingMethods(),
     };
   }
 

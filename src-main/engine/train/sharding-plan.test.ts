@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ShardingInput, ShardingPlan } from '../../domain';
-import { checkPlan, costOfPlan, denseBytesPerWorker, proposePlan, sliceSizes, tablePlacementOf } from './sharding-plan';
+import { adviseMode, checkPlan, costOfPlan, denseBytesPerWorker, proposePlan, sliceSizes, tablePlacementOf } from './sharding-plan';
 
 const base: ShardingInput = {
   tableSizes: [1000, 400, 300, 200],
@@ -38,6 +38,8 @@ describe('sharding planner', () => {
     expect(cost.perWorker[0].allToAllBytesPerStep).toBe(80 + 240);
     expect(cost.perWorker[1].allToAllBytesPerStep).toBe(240 + 80);
     expect(cost.allToAllBytesPerStep).toBe(640);
+    // worker 0 sends its one table's vectors for worker 1's slice; worker 1 its three for worker 0's
+    expect(cost.pairBytesPerStep).toEqual([[0, 80], [240, 0]]);
     // ring all-reduce: 2 (W-1)/W x 100 params x 4 bytes
     expect(cost.allReduceBytesPerWorkerPerStep).toBe(400);
     expect(sliceSizes(11, 4)).toEqual([3, 3, 3, 2]);
@@ -68,5 +70,19 @@ describe('sharding planner', () => {
     expect(costOfPlan(base, outOfRange).problems).toEqual(['table 2 is placed on worker 5, outside 0..1']);
     // the proposal for a budget nobody can meet names the problem instead of pretending
     expect(proposePlan({ ...base, memoryBudgetBytes: 5000 }).cost.problems.length).toBeGreaterThan(0);
+  });
+});
+
+describe('mode advice', () => {
+  it('keeps the shared-table mode on two cores when everything fits, and goes hybrid when it does not', () => {
+    const { workers: _w, ...rest } = base;
+    expect(adviseMode(rest, 2).mode).toBe('shared-tables');
+    expect(adviseMode(rest, 1).mode).toBe('one-thread');
+    expect(adviseMode(rest, 8)).toMatchObject({ mode: 'hybrid', workers: 8 });
+    // one worker would hold 1900 rows x 20 bytes + 1200 = 39,200 bytes; a 25,000-byte budget needs two
+    const tight = adviseMode({ ...rest, memoryBudgetBytes: 25_000 }, 2);
+    expect(tight).toMatchObject({ mode: 'hybrid', workers: 2 });
+    expect(tight.reason).toMatch(/38.3 KiB, over one worker's budget of 24.4 KiB/);
+    expect(() => adviseMode({ ...rest, memoryBudgetBytes: 1000 }, 2, 4)).toThrow(/no plan on up to 4 workers fits a budget of 1000 B/);
   });
 });

@@ -136,6 +136,7 @@ export function costOfPlan(input: ShardingInput, plan: ShardingPlan): PlanCost {
     lookupsPerStep: 0,
     allToAllBytesPerStep: 0,
   }));
+  const pairBytesPerStep = Array.from({ length: W }, () => new Array<number>(W).fill(0));
   if (problems.length === 0) {
     for (const shard of plan.shards) {
       const rows = input.tableSizes[shard.table];
@@ -151,6 +152,7 @@ export function costOfPlan(input: ShardingInput, plan: ShardingPlan): PlanCost {
         cost.lookupsPerStep += B * share;
         // forward: this holder's pooled (partial) sums for every other worker's slice
         cost.allToAllBytesPerStep += (B - slices[worker]) * D * FLOAT_BYTES;
+        for (let to = 0; to < W; to++) if (to !== worker) pairBytesPerStep[worker][to] += slices[to] * D * FLOAT_BYTES;
       }
       // backward: every worker sends its slice's gradient to each holder other than itself
       for (let w = 0; w < W; w++) {
@@ -176,6 +178,7 @@ export function costOfPlan(input: ShardingInput, plan: ShardingPlan): PlanCost {
   return {
     perWorker,
     allToAllBytesPerStep: W > 1 ? perWorker.reduce((a, c) => a + c.allToAllBytesPerStep, 0) : 0,
+    pairBytesPerStep,
     allReduceBytesPerWorkerPerStep: W > 1 ? Math.round(((2 * (W - 1)) / W) * input.denseParamCount * FLOAT_BYTES) : 0,
     maxWorkerBytes: Math.max(...perWorker.map((c) => c.totalBytes)),
     budgetBytesPerWorker: budget,
@@ -218,4 +221,39 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
   if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
   return `${bytes} B`;
+}
+
+/** Which parallel mode a run should train in, and why (the planner's word on it). */
+export interface ModeAdvice {
+  mode: 'one-thread' | 'shared-tables' | 'hybrid';
+  /** Threads (shared-tables: 2; hybrid: its workers). */
+  workers: number;
+  reason: string;
+}
+
+/**
+ * The planner's choice of mode for a machine with `cores` cores and `memoryBudgetBytes` per worker:
+ * - hybrid when the tables do not fit in one worker's budget (the fewest workers whose plan fits):
+ *   the shared-table mode holds every table in one place;
+ * - the shared-table mode on 2 threads when they fit and the machine has 2 cores or more (on two
+ *   cores it moves only the batch between threads, where hybrid also moves pooled vectors and
+ *   their gradients, and it measured faster: `bench hybrid`), unless more than 2 cores are
+ *   available, which only hybrid uses;
+ * - one thread on one core.
+ * @throws (userFacing) with the numbers when no number of workers up to maxWorkers fits.
+ */
+export function adviseMode(input: Omit<ShardingInput, 'workers'>, cores: number, maxWorkers = 64): ModeAdvice {
+  const single = costOfPlan({ ...input, workers: 1 }, { workers: 1, shards: input.tableSizes.map((_, table) => ({ table, kind: 'table', worker: 0 })) });
+  if (single.problems.length > 0) {
+    for (let workers = 2; workers <= maxWorkers; workers++) {
+      const { cost } = proposePlan({ ...input, workers });
+      if (cost.problems.length === 0) {
+        return { mode: 'hybrid', workers, reason: `the tables and MLPs need ${formatBytes(single.maxWorkerBytes)}, over one worker's budget of ${formatBytes(input.memoryBudgetBytes ?? 0)}; ${workers} workers hold at most ${formatBytes(cost.maxWorkerBytes)} each` };
+      }
+    }
+    throw planError(`no plan on up to ${maxWorkers} workers fits a budget of ${formatBytes(input.memoryBudgetBytes ?? 0)} per worker (one worker would need ${formatBytes(single.maxWorkerBytes)})`);
+  }
+  if (cores > 2) return { mode: 'hybrid', workers: cores, reason: `everything fits one worker (${formatBytes(single.maxWorkerBytes)}), and ${cores} cores are more than the shared-table mode's 2 threads` };
+  if (cores === 2) return { mode: 'shared-tables', workers: 2, reason: `everything fits one worker (${formatBytes(single.maxWorkerBytes)}); on 2 cores the shared-table mode moves only the batch between its threads` };
+  return { mode: 'one-thread', workers: 1, reason: 'one core' };
 }
