@@ -11,3 +11,5 @@ export { AlsModel, choleskySolve, gramMatrix, normalEquations } from './als';
 export type { AlsOptions, Side } from './als';
 export { evaluateRanking, rankingAtK, topK } from './ranking';
 export type { RankingMetrics } from './ranking';
+export { computeAntidote, socialMetrics } from './antidote';
+export type { AntidoteObjective, AntidoteOptions, AntidoteResult, SocialMetrics } from './antidote';

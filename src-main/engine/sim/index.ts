@@ -31,3 +31,5 @@ export { benchSimulation, BENCH_SIMULATION } from './bench';
 export type { SimulationBenchResult } from './bench';
 export { compareRecommenders, randomLog, recommenderComparisonTables } from './recommender-comparison';
 export type { RecommenderComparison, RecommenderComparisonOptions, RankingRow, LoopRow } from './recommender-comparison';
+export { runAntidoteExperiment, logRatings, ANTIDOTE_WORLD, DEFAULT_ANTIDOTE_BUDGETS } from './antidote-experiment';
+export type { AntidoteExperiment, AntidoteExperimentOptions, AntidotePoint } from './antidote-experiment';
