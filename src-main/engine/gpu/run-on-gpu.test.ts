@@ -12,7 +12,9 @@ import type { MetricValues } from '../../domain';
 import { initBackend, probeWebGpu, type BackendInfo } from '../backend';
 import { splitBatchSource } from '../data/batch-source';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
+import { loadModel, saveModel } from '../train/model-file';
 import { runTraining, type TrainEvent } from '../train/run-training';
+import { prefetchForSyncReads } from './device-step';
 import { plantedSplit } from '../train/testing';
 import type { TrainJob } from '../train/trainer';
 
@@ -62,8 +64,17 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
     expect(cpu.result.status).toBe('finished');
 
     const webgpu = await initBackend('webgpu');
-    const gpu = await run(webgpu, path.join(tmp, 'gpu'));
+    const gpu = await run(webgpu, path.join(tmp, 'gpu'), { keepModel: true });
     expect(gpu.result.error).toBeNull();
+    // the kept model (the host mirror, read back from the device) saved as the worker saves a run's model
+    const kept = gpu.result.model;
+    expect(kept).not.toBeNull();
+    const modelFile = path.join(tmp, 'model.bin');
+    if (kept) {
+      await prefetchForSyncReads(kept.variables());
+      saveModel(modelFile, kept, { model: job.model, preprocessing: null, trainedSteps: gpu.result.step, test: gpu.result.test });
+      kept.dispose();
+    }
     expect(gpu.result.status).toBe('finished');
     const started = gpu.events.find((e) => e.type === 'started');
     expect(started?.type === 'started' && started.detail).toMatch(/WebGPU step \(no tfjs\) on .+; 1 table buffer\(s\); (forward\+backward kernels [0-9.]+ ms a step \(.+\)|no timestamp queries)$/);
@@ -94,7 +105,18 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
     expect(diff(a.optimizers.dense, b.optimizers.dense)).toBeLessThan(1e-4);
     expect(diff(a.optimizers.sparse, b.optimizers.sparse)).toBeLessThan(1e-4);
 
+    // the saved model file opens on the cpu backend (as Explore opens it) with the device's weights
+    await initBackend('cpu');
+    const saved = loadModel(modelFile);
+    expect(saved.meta.trainedSteps).toBe(gpu.result.step);
+    const savedTables = saved.model.embeddings.tables.map((t) => Float32Array.from(t));
+    const savedDense = saved.model.variables().map((v) => v.dataSync() as Float32Array);
+    saved.model.dispose();
+    expect(diff(savedTables, a.weights.tables)).toBe(0);
+    expect(diff(savedDense, a.weights.dense)).toBe(0);
+
     // stop after 10 steps, resume from the checkpoint: the same end as the uninterrupted run
+    await initBackend('webgpu');
     const stopped = await run(webgpu, path.join(tmp, 'stopped'), { stopAfterStep: 10 });
     expect(stopped.result.status).toBe('cancelled');
     const resumeFrom = latestCheckpoint(path.join(tmp, 'stopped'));

@@ -8,9 +8,14 @@
  * with lr, lr / c1 and sqrt(c2) (c_i = 1 - b_i^t) in the step params.
  */
 import type { OptimizerKind } from '../../../domain';
-import { ADAGRAD_EPSILON, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON } from '../../train/optimizers';
 import { f32Literal, roundUp, WGSL_LINEAR, WORKGROUP } from './resources';
 import type { LayerSlot } from './dense-layers';
+
+// the CPU path's constants (../../train/optimizers.ts; not imported: that module loads tfjs, the step does not)
+const ADAGRAD_EPSILON = 1e-10;
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+const ADAM_EPSILON = 1e-8;
 
 /** Packed weights of an MLP stack: each layer's weight then bias, each at a multiple of 4 floats. */
 export interface PackedLayout {

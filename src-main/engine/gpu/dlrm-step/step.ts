@@ -38,7 +38,7 @@ import {
   weightGradientInvocations,
   weightGradientKernel,
 } from './dense-layers';
-import { denseOptimizerKernel, packedLayout, packWeights, stateBufferCount, unpackWeights, type PackedLayout } from './dense-optimizer';
+import { ADAM_BETA1, ADAM_BETA2, denseOptimizerKernel, packedLayout, packWeights, stateBufferCount, unpackWeights, type PackedLayout } from './dense-optimizer';
 import { interactionBackwardKernel, interactionForwardKernel, interactionInvocations, interactionWidth, type InteractionShape } from './interaction';
 import { lossKernel } from './loss';
 import { GpuResources, readBuffer, roundUp, workgroupsFor, type BufferCounts, type Kernel } from './resources';
@@ -572,8 +572,8 @@ export class GpuDlrmTrainer {
     const f = new Float32Array(this.hostParams);
     const u = new Uint32Array(this.hostParams);
     const t = Math.max(1, this.adamSteps);
-    const correction1 = 1 - Math.pow(0.9, t);
-    const correction2 = 1 - Math.pow(0.999, t);
+    const correction1 = 1 - Math.pow(ADAM_BETA1, t);
+    const correction2 = 1 - Math.pow(ADAM_BETA2, t);
     f[0] = learningRate;
     f[1] = learningRate * this.sparseRate;
     f[2] = learningRate / correction1;
