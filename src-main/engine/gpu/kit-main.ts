@@ -4,16 +4,18 @@
  *
  *   node gpu-bench.mjs [--presets criteo-kaggle,terabyte] [--batches 2048,16384] [--seconds 10]
  *                      [--rows 100000] [--cpu wasm|cpu|none] [--min-steps 3] [--warmup 2]
- *                      [--no-device-tables] [--no-tfjs] [--no-step] [--json out.json]
+ *                      [--no-device-tables] [--no-tfjs] [--no-step] [--criteo-full] [--json out.json]
  *
  * --no-step leaves out the WebGPU step written without tfjs (gpu/dlrm-step), --no-tfjs the
  * TensorFlow.js WebGPU path with host tables, --no-device-tables its device-tables experiment.
+ * --criteo-full: the step alone on Criteo Kaggle's real 26 table sizes (33.8M rows, 2.2 GB at d 16).
  *
  * Environment: DLRM_DAWN_NODE (path of dawn.node when there is no node_modules/webgpu),
  * DLRM_WASM_DIR (folder of the tfjs wasm binaries).
  */
 import * as fs from 'node:fs';
 import { runGpuBench, type GpuBenchOptions } from '../train/bench-gpu';
+import { CRITEO_KAGGLE_TABLE_SIZES } from './dlrm-step/init';
 
 function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -44,6 +46,9 @@ export async function main(args: string[]): Promise<number> {
     step: !args.includes('--no-step'),
     log: (line) => console.log(line),
   };
+  if (args.includes('--criteo-full')) {
+    Object.assign(options, { stepTableSizes: CRITEO_KAGGLE_TABLE_SIZES, tfjs: false, deviceTables: false, cpuBackend: false });
+  }
   const jsonPath = argValue(args, '--json');
   const started = new Date().toISOString();
   try {

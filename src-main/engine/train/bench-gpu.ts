@@ -45,6 +45,8 @@ export interface GpuBenchOptions {
   deviceTables?: boolean;
   /** Measure the WebGPU step without tfjs (gpu/dlrm-step; default true). */
   step?: boolean;
+  /** The step's table sizes instead of rowsPerTable each (e.g. Criteo Kaggle's real ones; the step only). */
+  stepTableSizes?: readonly number[];
   /** Measure the TensorFlow.js WebGPU path with host tables (default true). */
   tfjs?: boolean;
   /** Progress lines (default console.log). */
@@ -116,18 +118,18 @@ export interface GpuBenchResult {
   rows: GpuBenchRow[];
 }
 
-function jobFor(preset: string, batchSize: number, rowsPerTable: number) {
+function jobFor(preset: string, batchSize: number, rowsPerTable: number, tableSizes?: readonly number[]) {
   return {
-    model: { ...presetModel(preset), hashSize: rowsPerTable },
+    model: { ...presetModel(preset), hashSize: tableSizes ? Math.max(...tableSizes) : rowsPerTable },
     optimizer: { dense: 'sgd' as const, sparse: 'sgd' as const, learningRate: 0.1, warmupSteps: 0, decay: 'none' as const },
     train: { batchSize, epochs: 1, evalEvery: 0, seed: 1, maxBadRowShare: 1, checkpointEvery: 0 },
-    tableSizes: Array.from({ length: 26 }, () => rowsPerTable),
+    tableSizes: tableSizes ? [...tableSizes] : Array.from({ length: 26 }, () => rowsPerTable),
   };
 }
 
-function batchesFor(batchSize: number, rowsPerTable: number): Batch[] {
+function batchesFor(batchSize: number, rowsPerTable: number, sizes?: readonly number[]): Batch[] {
   const rng = new Rng(42);
-  const tableSizes = Array.from({ length: 26 }, () => rowsPerTable);
+  const tableSizes = sizes ?? Array.from({ length: 26 }, () => rowsPerTable);
   // skewed ids (index = rows * u^3) so that duplicates occur inside a batch, as in bench.ts
   return Array.from({ length: 4 }, () => randomBatch(rng, { batchSize, numDense: 13, tableSizes, skew: 3 }));
 }
@@ -169,10 +171,17 @@ async function timeSteps(step: (batch: Batch) => Promise<number> | number, batch
  * Samples/s of the WebGPU step: steps are enqueued for `seconds` (at least minSteps), then the time
  * runs until the device has finished them all (every loss read back).
  */
-async function measureStep(gpu: TrainingDevice, preset: string, batchSize: number, rowsPerTable: number, timing: { seconds: number; minSteps: number; warmupSteps: number }): Promise<StepMeasured> {
-  const job = jobFor(preset, batchSize, rowsPerTable);
+async function measureStep(
+  gpu: TrainingDevice,
+  preset: string,
+  batchSize: number,
+  rowsPerTable: number,
+  timing: { seconds: number; minSteps: number; warmupSteps: number },
+  tableSizes?: readonly number[],
+): Promise<StepMeasured> {
+  const job = jobFor(preset, batchSize, rowsPerTable, tableSizes);
   const arch = architectureOf(job.model);
-  const batches = batchesFor(batchSize, rowsPerTable);
+  const batches = batchesFor(batchSize, rowsPerTable, tableSizes);
   const trainer = await GpuDlrmTrainer.create(
     gpu.device,
     { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4 },
@@ -294,7 +303,7 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
     }
     for (const row of gpu ? rows : []) {
       try {
-        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing);
+        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing, options.stepTableSizes);
         const m = row.step;
         log(
           `gpu step ${row.preset} batch ${row.batchSize}: ${m.steps} steps in ${m.seconds.toFixed(1)} s = ${m.samplesPerSec.toFixed(0)} samples/s; ` +
