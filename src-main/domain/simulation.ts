@@ -82,3 +82,44 @@ export interface SimulationDetail extends SimulationSummary {
   trackedUser: Record<string, number[][]>;
   error: string | null;
 }
+
+/** What the antidote-data experiment lowers (Rastegarpanah, Gummadi and Crovella 2019). */
+export type AntidoteObjective = 'polarization' | 'unfairness';
+
+export interface AntidoteInput {
+  /** Seed of the world (default 42). */
+  seed?: number;
+  /** Antidote users as shares of the users, each in (0, 1] (default 0.01, 0.02, 0.05, 0.1). */
+  budgets?: number[];
+  /** Default 'polarization'. */
+  objective?: AntidoteObjective;
+}
+
+/** Social measures of a recommender's predictions for the real users. */
+export interface SocialMeasures {
+  /** Mean over items of the variance across users of the predicted rating. */
+  polarization: number;
+  /** Mean squared error of group 0 (clicks at or below the median) and group 1 (above). */
+  groupError: [number, number];
+  /** (groupError[0] - groupError[1])^2 / 4. */
+  unfairness: number;
+  /** Mean squared error over every rating. */
+  error: number;
+}
+
+export interface AntidoteResultPoint {
+  budget: number;
+  antidoteUsers: number;
+  before: SocialMeasures;
+  after: SocialMeasures;
+}
+
+export interface AntidoteExperimentResult {
+  seed: number;
+  users: number;
+  items: number;
+  ratings: number;
+  objective: AntidoteObjective;
+  groupSizes: [number, number];
+  points: AntidoteResultPoint[];
+}

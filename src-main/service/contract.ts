@@ -11,6 +11,8 @@
  */
 
 import type {
+  AntidoteExperimentResult,
+  AntidoteInput,
   AppInfo,
   BackendName,
   BenchFigures,
@@ -117,6 +119,8 @@ export interface StudioMethods {
   'sim.cancel': (input: { id: string }) => { ok: true };
   'sim.list': (input: Record<string, never>) => SimulationSummary[];
   'sim.get': (input: { id: string }) => SimulationDetail;
+  /** The antidote-data experiment on a small simulated world: polarisation and per-group error before and after, per budget. */
+  'sim.antidote': (input: AntidoteInput) => AntidoteExperimentResult;
   /** Every policy kind with its label, parameter and hint (declared once in the engine). */
   'sim.policies': (input: Record<string, never>) => PolicyDescription[];
   'sim.delete': (input: { id: string }) => { ok: true };

@@ -2,12 +2,12 @@
  * Closed-loop simulations: validated at the boundary by the engine's own validator, run in a worker,
  * each round stored as it completes so the UI can plot curves live, rerunnable to identical numbers.
  */
-import type { SimulationSpec } from './contract';
+import type { AntidoteExperimentResult, AntidoteInput, SimulationSpec } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
 import { DEFAULT_SIMULATION, POLICY_DESCRIPTIONS, validateSimulationSpec } from '../engine/sim';
 import { JobError, type JobHandle } from './jobs';
-import { ApiError, badRequest, empty, object } from './validate';
+import { ApiError, array, badRequest, empty, integer, number, object, oneOf, onlyKeys } from './validate';
 import { parseIdInput } from './inputs';
 
 export class SimulationManager {
@@ -84,6 +84,21 @@ export function simulationMethods(ctx: ServiceContext, manager: SimulationManage
       return ctx.store.listSimulations();
     },
     'sim.get': (input) => ctx.store.getSimulation(parseIdInput(input).id),
+    'sim.antidote': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['seed', 'budgets', 'objective']);
+      const payload: AntidoteInput = {};
+      if (o['seed'] !== undefined) payload.seed = integer(o['seed'], 'seed', 0, 2 ** 31 - 1);
+      if (o['budgets'] !== undefined) {
+        payload.budgets = array(o['budgets'], 'budgets', (v, field) => {
+          const share = number(v, field, { max: 1 });
+          if (!(share > 0)) throw badRequest(field, 'must be > 0 (a share of the users)');
+          return share;
+        }, { min: 1, max: 8 });
+      }
+      if (o['objective'] !== undefined) payload.objective = oneOf(o['objective'], 'objective', ['polarization', 'unfairness'] as const);
+      return ctx.jobs.start<AntidoteExperimentResult>({ kind: 'antidote', payload }, () => undefined).done;
+    },
     'sim.policies': (input) => {
       empty(input);
       return POLICY_DESCRIPTIONS.map((description) => ({ ...description }));

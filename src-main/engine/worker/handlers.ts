@@ -4,6 +4,7 @@
 import type { JobHandler } from './protocol';
 import { trainJob } from './train-job';
 import { simulateJob } from './simulate-job';
+import { antidoteJob } from './antidote-job';
 import { exploreJob } from './explore-job';
 import { exportTorchJob, importTorchJob } from './torch-job-jobs';
 import { benchJob, componentBenchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
@@ -11,6 +12,7 @@ import { benchJob, componentBenchJob, evaluateJob, generateJob, predictJob } fro
 export const JOB_HANDLERS: Record<string, JobHandler> = {
   train: trainJob,
   simulate: simulateJob,
+  antidote: antidoteJob,
   explore: exploreJob,
   generate: generateJob,
   bench: benchJob,
