@@ -6,9 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { splitBatchSource } from '../../src-main/engine/data/batch-source';
+import { latestCheckpoint } from '../../src-main/engine/train/checkpoint';
+import { runTraining, type TrainEvent } from '../../src-main/engine/train/run-training';
+import { plantedSplit } from '../../src-main/engine/train/testing';
 import type { ModelSpec, OptimizerSpec } from '../../src-main/domain';
-import { initBackend } from '../../src-main/engine/backend';
+import { initBackend, type BackendInfo } from '../../src-main/engine/backend';
 import { Rng } from '../../src-main/engine/random/rng';
 import { HybridStepper, HYBRID_PHASES } from '../../src-main/engine/train/hybrid';
 import { proposePlan } from '../../src-main/engine/train/sharding-plan';
@@ -48,8 +54,35 @@ async function train(spec: TrainJob, data: Batch[], workers: number, lr: number)
 }
 
 describe('hybrid parallel training on threads', () => {
+  let wasm: BackendInfo;
   beforeAll(async () => {
-    await initBackend('wasm');
+    wasm = await initBackend('wasm');
+  });
+
+  it('resumes a hybrid run from a checkpoint to the losses, weights and AUC of an uninterrupted one', async () => {
+    const spec = job({ dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, warmupSteps: 0, decay: 'none' }, 48);
+    const hybridJob: TrainJob = { ...spec, train: { ...spec.train, epochs: 2, hybridWorkers: 2 } };
+    const run = async (extra: Partial<Parameters<typeof runTraining>[2]>) => {
+      const events: TrainEvent[] = [];
+      const data = { train: splitBatchSource(plantedSplit(600, tableSizes, 1)), valid: splitBatchSource(plantedSplit(100, tableSizes, 2)), test: splitBatchSource(plantedSplit(200, tableSizes, 3)) };
+      const result = await runTraining(hybridJob, data, { onEvent: (e) => events.push(e), backend: wasm, progressIntervalMs: 0, keepModel: true, parallelWorkerScript: workerScript, ...extra });
+      const weights = result.model?.weights() ?? null;
+      result.model?.dispose();
+      const started = events.find((e) => e.type === 'started');
+      return { result, weights, detail: started?.type === 'started' ? started.detail : '', losses: events.flatMap((e) => (e.type === 'progress' ? [e.loss] : [])), phases: events.filter((e) => e.type === 'phases').length };
+    };
+    const full = await run({});
+    expect(full.result.status).toBe('finished');
+    expect(full.detail).toMatch(/hybrid parallel on 2 threads/);
+    expect(full.phases).toBe(full.losses.length);
+    const dir = join(mkdtempSync(join(tmpdir(), 'dlrm-hybrid-resume-')), 'checkpoints');
+    const first = await run({ checkpointDir: dir, stopAfterStep: 17 }); // mid-epoch: 13 batches per epoch
+    expect(first.result.status).toBe('cancelled');
+    const second = await run({ resumeFrom: latestCheckpoint(dir) as string });
+    expect(second.result.status).toBe('finished');
+    expect([...first.losses, ...second.losses]).toEqual(full.losses);
+    expect(second.weights).toEqual(full.weights);
+    expect(second.result.test?.auc).toBe(full.result.test?.auc);
   });
 
   it('N = 1, 2, 4 workers give the losses of one thread over 100 steps, replicas equal, no tensor leaked', async () => {
