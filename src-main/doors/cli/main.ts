@@ -20,6 +20,7 @@ import type {
   StudioEvent,
 } from '../../service/contract';
 import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from './args';
+import { OptionReader } from './options';
 import { ProgressReporter } from './progress';
 import { applyCompressionArgs, COMPRESSION_OPTIONS, COMPRESSION_USAGE, planLines } from './memory';
 
@@ -176,75 +177,69 @@ function fmt(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : value.toFixed(4);
 }
 
-function str(args: ParsedArgs, name: string): string | undefined {
-  const v = args.options[name];
-  return typeof v === 'string' ? v : undefined;
-}
-function num(args: ParsedArgs, name: string): number | undefined {
-  const v = args.options[name];
-  return typeof v === 'number' ? v : undefined;
-}
-
 async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInput> {
+  const options = new OptionReader(args, 'train');
   const presets = await cli.call('presets.list', {});
-  const modelKind = str(args, 'model') ?? 'dlrm';
-  const presetName = str(args, 'preset') ?? (modelKind === 'dlrm' ? 'criteo-kaggle' : modelKind);
+  const modelKind = options.string('model') ?? 'dlrm';
+  const presetName = options.string('preset') ?? (modelKind === 'dlrm' ? 'criteo-kaggle' : modelKind);
   const preset = presets.find((p) => p.name === presetName);
   if (!preset) throw new UsageError(`unknown preset "${presetName}"; known: ${presets.map((p) => p.name).join(', ')}`);
   const model = { ...preset.model };
-  if (str(args, 'model')) model.kind = str(args, 'model') as typeof model.kind;
-  if (num(args, 'dim') !== undefined) model.embeddingDim = num(args, 'dim')!;
-  if (str(args, 'bottom') !== undefined) model.bottomMlp = str(args, 'bottom')!;
-  if (str(args, 'top') !== undefined) model.topMlp = str(args, 'top')!;
-  if (str(args, 'interaction') !== undefined) model.interaction = str(args, 'interaction') as typeof model.interaction;
-  if (num(args, 'hash-size') !== undefined) model.hashSize = num(args, 'hash-size')!;
-  if (num(args, 'cross-layers') !== undefined) model.crossLayers = num(args, 'cross-layers')!;
+  if (options.string('model')) model.kind = modelKind as typeof model.kind;
+  options.withNumber('dim', (value) => (model.embeddingDim = value));
+  options.withString('bottom', (value) => (model.bottomMlp = value));
+  options.withString('top', (value) => (model.topMlp = value));
+  options.withString('interaction', (value) => (model.interaction = value as typeof model.interaction));
+  options.withNumber('hash-size', (value) => (model.hashSize = value));
+  options.withNumber('cross-layers', (value) => (model.crossLayers = value));
   applyCompressionArgs(model, args);
-  if (str(args, 'pooling') !== undefined) model.pooling = str(args, 'pooling') as NonNullable<typeof model.pooling>;
-  if (str(args, 'sparse-mlp') !== undefined) model.sparseMlp = str(args, 'sparse-mlp')!;
+  options.withString('pooling', (value) => (model.pooling = value as NonNullable<typeof model.pooling>));
+  options.withString('sparse-mlp', (value) => (model.sparseMlp = value));
 
-  const data = str(args, 'data') ?? 'synthetic';
+  const data = options.string('data') ?? 'synthetic';
+  const testFile = options.string('test');
+  const validFile = options.string('valid');
   let dataset: DatasetSpec;
-  if (data === 'synthetic') dataset = { kind: 'synthetic', rows: num(args, 'rows') ?? 100_000, seed: num(args, 'data-seed') ?? 1 };
-  else if (str(args, 'test')) {
-    dataset = { kind: 'files', train: data, test: str(args, 'test')! };
-    if (str(args, 'valid')) dataset.valid = str(args, 'valid')!;
-  } else dataset = { kind: 'file', path: data, split: (str(args, 'split') ?? 'days7') as 'days7' | 'random' };
-  const categories = str(args, 'categories');
-  if (categories !== undefined || num(args, 'min-count') !== undefined) {
-    dataset.categories = { encoding: (categories ?? 'vocab') as 'hash' | 'vocab' };
-    if (num(args, 'min-count') !== undefined) dataset.categories.minCount = num(args, 'min-count')!;
+  if (data === 'synthetic') dataset = { kind: 'synthetic', rows: options.number('rows') ?? 100_000, seed: options.number('data-seed') ?? 1 };
+  else if (testFile) dataset = { kind: 'files', train: data, test: testFile, ...(validFile ? { valid: validFile } : {}) };
+  else dataset = { kind: 'file', path: data, split: (options.string('split') ?? 'days7') as 'days7' | 'random' };
+  const categories = options.string('categories');
+  const minCount = options.number('min-count');
+  if (categories !== undefined || minCount !== undefined) {
+    dataset.categories = { encoding: (categories ?? 'vocab') as 'hash' | 'vocab', ...(minCount !== undefined ? { minCount } : {}) };
   }
 
   const input: StartRunInput = {
     model,
     optimizer: {
-      dense: (str(args, 'optimizer') ?? 'sgd') as StartRunInput['optimizer']['dense'],
-      sparse: (str(args, 'sparse-optimizer') ?? 'sgd') as StartRunInput['optimizer']['sparse'],
-      learningRate: num(args, 'lr') ?? 0.1,
-      warmupSteps: num(args, 'warmup') ?? 0,
-      decay: (str(args, 'decay') ?? 'none') as StartRunInput['optimizer']['decay'],
+      dense: (options.string('optimizer') ?? 'sgd') as StartRunInput['optimizer']['dense'],
+      sparse: (options.string('sparse-optimizer') ?? 'sgd') as StartRunInput['optimizer']['sparse'],
+      learningRate: options.number('lr') ?? 0.1,
+      warmupSteps: options.number('warmup') ?? 0,
+      decay: (options.string('decay') ?? 'none') as StartRunInput['optimizer']['decay'],
     },
     dataset,
     train: {
-      batchSize: num(args, 'batch') ?? 128,
-      epochs: num(args, 'epochs') ?? 1,
-      evalEvery: num(args, 'eval-every') ?? 0,
-      seed: num(args, 'seed') ?? 1,
-      maxBadRowShare: num(args, 'max-bad-share') ?? 0.01,
-      checkpointEvery: num(args, 'checkpoint-every') ?? 0,
+      batchSize: options.number('batch') ?? 128,
+      epochs: options.number('epochs') ?? 1,
+      evalEvery: options.number('eval-every') ?? 0,
+      seed: options.number('seed') ?? 1,
+      maxBadRowShare: options.number('max-bad-share') ?? 0.01,
+      checkpointEvery: options.number('checkpoint-every') ?? 0,
     },
   };
-  if (str(args, 'backend')) input.train.backend = str(args, 'backend') as NonNullable<StartRunInput['train']['backend']>;
-  if (num(args, 'threads') !== undefined) input.train.threads = num(args, 'threads') as 1 | 2;
-  if (num(args, 'hybrid') !== undefined) input.train.hybridWorkers = num(args, 'hybrid')!;
-  if (num(args, 'sparse-lr') !== undefined) input.optimizer.sparseLearningRate = num(args, 'sparse-lr')!;
-  if (num(args, 'weight-decay') !== undefined) input.optimizer.weightDecay = num(args, 'weight-decay')!;
-  const earlyStopping = earlyStoppingFromArgs(args, input.train.epochs);
+  const backend = options.string('backend');
+  if (backend) input.train.backend = backend as NonNullable<StartRunInput['train']['backend']>;
+  options.withNumber('threads', (value) => (input.train.threads = value as 1 | 2));
+  options.withNumber('hybrid', (value) => (input.train.hybridWorkers = value));
+  options.withNumber('sparse-lr', (value) => (input.optimizer.sparseLearningRate = value));
+  options.withNumber('weight-decay', (value) => (input.optimizer.weightDecay = value));
+  const earlyStopping = earlyStoppingFromArgs(options, input.train.epochs);
   if (earlyStopping) input.train.earlyStopping = earlyStopping;
-  if (str(args, 'name')) input.name = str(args, 'name')!;
-  const tags = args.options['tags'];
-  if (Array.isArray(tags)) input.tags = tags;
+  const name = options.string('name');
+  if (name) input.name = name;
+  const tags = options.list('tags');
+  if (tags) input.tags = tags;
   return input;
 }
 
@@ -252,10 +247,12 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
  * --early-stop logloss|auc, --patience, --min-delta, --no-early-stop. Without any of them, runs of
  * more than one epoch stop early on the validation log loss with patience 3.
  */
-function earlyStoppingFromArgs(args: ParsedArgs, epochs: number): EarlyStoppingSpec | undefined {
-  const metricArg = str(args, 'early-stop');
-  const tuned = metricArg !== undefined || num(args, 'patience') !== undefined || num(args, 'min-delta') !== undefined;
-  if (args.options['no-early-stop'] === true) {
+function earlyStoppingFromArgs(options: OptionReader, epochs: number): EarlyStoppingSpec | undefined {
+  const metricArg = options.string('early-stop');
+  const patience = options.number('patience');
+  const minDelta = options.number('min-delta');
+  const tuned = metricArg !== undefined || patience !== undefined || minDelta !== undefined;
+  if (options.flag('no-early-stop')) {
     if (tuned) throw new UsageError('--no-early-stop cannot be combined with --early-stop, --patience or --min-delta');
     return undefined;
   }
@@ -265,7 +262,7 @@ function earlyStoppingFromArgs(args: ParsedArgs, epochs: number): EarlyStoppingS
     if (metricArg === 'auc') metric = 'auc';
     else if (metricArg !== 'logloss') throw new UsageError(`--early-stop takes logloss or auc, not "${metricArg}"`);
   }
-  return { metric, patience: num(args, 'patience') ?? 3, minDelta: num(args, 'min-delta') ?? 0 };
+  return { metric, patience: patience ?? 3, minDelta: minDelta ?? 0 };
 }
 
 function parsePolicies(list: string[]): PolicySpec[] {
@@ -305,16 +302,14 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
   const spec = specs[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
   const args = parseArgs(argv, { ...spec, ...COMMON });
-  if (args.options['help']) {
+  const options = new OptionReader(args, command);
+  if (options.flag('help')) {
     console.log(USAGE);
     return 0;
   }
-  const json = args.options['json'] === true;
-  const service = await createStudioService({
-    door: 'cli',
-    workerDir: here,
-    ...(str(args, 'data-dir') ? { dataDir: str(args, 'data-dir')! } : {}),
-  });
+  const json = options.flag('json');
+  const dataDir = options.string('data-dir');
+  const service = await createStudioService({ door: 'cli', workerDir: here, ...(dataDir ? { dataDir } : {}) });
   const cli = new Cli(service, json);
   try {
     return await dispatch(cli, command, args);
@@ -324,11 +319,8 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 }
 
 async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<number> {
-  const need = (name: string): string => {
-    const v = str(args, name);
-    if (v === undefined) throw new UsageError(`${command} needs --${name}`);
-    return v;
-  };
+  const options = new OptionReader(args, command);
+  const need = (name: string): string => options.need(name);
   switch (command) {
     case 'train':
     case 'plan': {
@@ -358,19 +350,21 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'export-job': {
       // a tracked run (--run ID) or a configuration given with the train options
       const input: MethodInput<'jobs.exportTorch'> = { outDir: need('out') };
-      if (str(args, 'run')) input.id = str(args, 'run')!;
+      const run = options.string('run');
+      if (run) input.id = run;
       else input.config = await buildStartInput(cli, args);
-      if (num(args, 'ranks') !== undefined) input.worldSize = num(args, 'ranks')!;
-      const plan = args.options['plan'];
-      if (Array.isArray(plan)) input.tableOwner = plan.map((v) => Number(v));
-      if (num(args, 'budget-mb') !== undefined) input.memoryBudgetBytes = num(args, 'budget-mb')! * 1024 * 1024;
+      options.withNumber('ranks', (value) => (input.worldSize = value));
+      const plan = options.list('plan');
+      if (plan) input.tableOwner = plan.map((v) => Number(v));
+      options.withNumber('budget-mb', (value) => (input.memoryBudgetBytes = value * 1024 * 1024));
       const exported = await cli.call('jobs.exportTorch', input);
       cli.info(`job written to ${exported.dir}; start it with one of:\n  ${exported.commands.join('\n  ')}\nthen follow it: node out/main/cli.js follow-job --dir ${exported.dir}`);
       cli.print(exported);
       return 0;
     }
     case 'follow-job': {
-      const { id } = await cli.call('jobs.followTorch', { dir: need('dir'), ...(str(args, 'name') ? { name: str(args, 'name')! } : {}) });
+      const name = options.string('name');
+      const { id } = await cli.call('jobs.followTorch', { dir: need('dir'), ...(name ? { name } : {}) });
       cli.info(`following the job as run ${id}`);
       const detail = await cli.followRun(id);
       cli.print(detail);
@@ -379,7 +373,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'compare': {
       const base = await buildStartInput(cli, args);
       const presets = await cli.call('presets.list', {});
-      const names = (args.options['models'] as string[] | undefined) ?? ['dlrm', 'dcn', 'fm', 'lr'];
+      const names = options.list('models') ?? ['dlrm', 'dcn', 'fm', 'lr'];
       const models = names.map((name) => {
         const preset = presets.find((p) => p.name === name) ?? presets.find((p) => p.model.kind === name);
         if (!preset) throw new UsageError(`unknown model "${name}"`);
@@ -392,48 +386,53 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       cli.print(results.map((r) => ({ id: r.id, name: r.name, model: r.modelKind, status: r.status, params: r.paramCount, test: r.test, samplesPerSec: r.last.samplesPerSec })));
       return results.every((r) => r.status === 'finished') ? 0 : 1;
     }
-    case 'eval':
-      cli.print(await cli.call('runs.evaluate', { id: need('run'), ...(str(args, 'data') ? { path: str(args, 'data')! } : {}) }));
+    case 'eval': {
+      const data = options.string('data');
+      cli.print(await cli.call('runs.evaluate', { id: need('run'), ...(data ? { path: data } : {}) }));
       return 0;
+    }
     case 'predict':
-      cli.print(await cli.call('runs.predict', { id: need('run'), path: need('data'), outPath: need('out'), overwrite: args.options['overwrite'] === true }));
+      cli.print(await cli.call('runs.predict', { id: need('run'), path: need('data'), outPath: need('out'), overwrite: options.flag('overwrite') }));
       return 0;
     case 'generate':
-      cli.print(await cli.call('data.generate', { path: need('out'), rows: num(args, 'rows') ?? 1_000_000, seed: num(args, 'seed') ?? 1, overwrite: args.options['overwrite'] === true }));
+      cli.print(await cli.call('data.generate', { path: need('out'), rows: options.number('rows') ?? 1_000_000, seed: options.number('seed') ?? 1, overwrite: options.flag('overwrite') }));
       return 0;
     case 'bench': {
-      const component = args.options['gpu'] === true ? 'gpu' : args.positionals[0];
+      const component = options.flag('gpu') ? 'gpu' : options.positionals[0];
       if (component !== undefined) {
         if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu' && component !== 'recommenders' && component !== 'compression' && component !== 'hybrid') {
           throw new UsageError(`bench takes preprocess, simulation, projections, parity, recommenders, compression, hybrid or --gpu, not "${component}"`);
         }
         cli.info(`benchmarking ${component} ...`);
         const input: MethodInput<'bench.component'> = { kind: component };
-        if (num(args, 'rows') !== undefined) input.rows = num(args, 'rows')!;
-        if (num(args, 'epochs') !== undefined) input.epochs = num(args, 'epochs')!;
-        if (num(args, 'seconds') !== undefined) input.seconds = num(args, 'seconds')!;
-        if (args.options['batches']) input.batchSizes = (args.options['batches'] as string[]).map(Number);
-        if (component === 'gpu' && args.options['presets']) input.presets = args.options['presets'] as string[];
-        if (num(args, 'min-steps') !== undefined) input.minSteps = num(args, 'min-steps')!;
-        if (num(args, 'rounds') !== undefined) input.rounds = num(args, 'rounds')!;
-        const seeds = args.options['seeds'];
-        if (Array.isArray(seeds)) input.seeds = seeds.map(Number);
+        options.withNumber('rows', (value) => (input.rows = value));
+        options.withNumber('epochs', (value) => (input.epochs = value));
+        options.withNumber('seconds', (value) => (input.seconds = value));
+        const batchSizes = options.list('batches');
+        if (batchSizes) input.batchSizes = batchSizes.map(Number);
+        const presets = options.list('presets');
+        if (component === 'gpu' && presets) input.presets = presets;
+        options.withNumber('min-steps', (value) => (input.minSteps = value));
+        options.withNumber('rounds', (value) => (input.rounds = value));
+        const seeds = options.list('seeds');
+        if (seeds) input.seeds = seeds.map(Number);
         cli.print(await cli.call('bench.component', input));
         return 0;
       }
-      const batches = ((args.options['batches'] as string[] | undefined) ?? ['128', '2048']).map(Number);
+      const batches = (options.list('batches') ?? ['128', '2048']).map(Number);
       const input: MethodInput<'bench.train'> = {
         batchSizes: batches,
-        seconds: num(args, 'seconds') ?? 10,
-        presets: (args.options['presets'] as string[] | undefined) ?? ['criteo-kaggle'],
-        compareTorch: args.options['no-torch'] !== true,
+        seconds: options.number('seconds') ?? 10,
+        presets: options.list('presets') ?? ['criteo-kaggle'],
+        compareTorch: !options.flag('no-torch'),
       };
-      if (str(args, 'backend')) input.backend = str(args, 'backend') as NonNullable<typeof input.backend>;
-      if (num(args, 'threads') !== undefined) input.threads = num(args, 'threads') as 1 | 2;
-      if (num(args, 'rounds') !== undefined) input.rounds = num(args, 'rounds')!;
+      const backend = options.string('backend');
+      if (backend) input.backend = backend as NonNullable<typeof input.backend>;
+      options.withNumber('threads', (value) => (input.threads = value as 1 | 2));
+      options.withNumber('rounds', (value) => (input.rounds = value));
       cli.info(`benchmarking ${input.presets.join(', ')} at batch ${batches.join(', ')} (${input.seconds} s each)...`);
       const rows = await cli.call('bench.train', input);
-      if (!args.options['json']) {
+      if (!options.flag('json')) {
         for (const r of rows) {
           cli.info(
             `${r.preset} batch ${r.batchSize} on ${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ` +
@@ -452,9 +451,11 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'simulate': {
       const spec: Record<string, unknown> = {};
       const map: [string, string][] = [['users', 'users'], ['items', 'items'], ['topics', 'topics'], ['rounds', 'rounds'], ['slate', 'slateSize'], ['retrain-every', 'retrainEvery'], ['drift', 'drift'], ['seed', 'seed'], ['new-items', 'newItemsPerRound'], ['extreme-drift', 'extremeDrift'], ['churn-after', 'churnAfter']];
-      for (const [opt, key] of map) if (num(args, opt) !== undefined) spec[key] = num(args, opt);
-      if (args.options['policies']) spec['policies'] = parsePolicies(args.options['policies'] as string[]);
-      if (str(args, 'name')) spec['name'] = str(args, 'name');
+      for (const [opt, key] of map) options.withNumber(opt, (value) => (spec[key] = value));
+      const policies = options.list('policies');
+      if (policies) spec['policies'] = parsePolicies(policies);
+      const name = options.string('name');
+      if (name) spec['name'] = name;
       const { id } = await cli.call('sim.start', spec as unknown as MethodInput<'sim.start'>);
       cli.info(`simulation ${id} started`);
       const detail = await followSimulation(cli, id);
@@ -484,13 +485,13 @@ async function sweepCommand(cli: Cli, args: ParsedArgs): Promise<number> {
   }
   let id: string;
   if (sub === 'resume') {
-    const sweep = str(args, 'sweep');
+    const sweep = new OptionReader(args, 'sweep resume').string('sweep');
     if (sweep === undefined) throw new UsageError('sweep resume needs --sweep ID');
     id = (await cli.call('sweeps.resume', { id: sweep })).id;
     cli.info(`sweep ${id} resumed`);
   } else {
     if (sub !== undefined) throw new UsageError(`sweep takes --spec FILE, or one of resume, list, show; not "${sub}"`);
-    const file = str(args, 'spec');
+    const file = new OptionReader(args, 'sweep').string('spec');
     if (file === undefined) throw new UsageError('sweep needs --spec FILE (JSON)');
     let spec: Record<string, unknown>;
     try {
@@ -558,18 +559,22 @@ async function followSimulation(cli: Cli, id: string): Promise<MethodResult<'sim
 }
 
 async function runsCommand(cli: Cli, args: ParsedArgs): Promise<number> {
-  const [sub, ...rest] = args.positionals;
-  const out = str(args, 'out');
+  const options = new OptionReader(args, 'runs');
+  const [sub, ...rest] = options.positionals;
+  const out = options.string('out');
   // the same rule as the service's outputs: an existing file is replaced only when asked
-  if (out !== undefined && existsSync(out) && args.options['overwrite'] !== true) {
+  if (out !== undefined && existsSync(out) && !options.flag('overwrite')) {
     throw new UsageError(`${resolve(out)} already exists; add --overwrite to replace it`);
   }
   switch (sub) {
     case 'list': {
       const query: MethodInput<'runs.list'> = {};
-      if (args.options['status']) query.status = args.options['status'] as RunStatus[];
-      if (str(args, 'tag')) query.tag = str(args, 'tag')!;
-      if (str(args, 'text')) query.text = str(args, 'text')!;
+      const status = options.list('status');
+      if (status) query.status = status as RunStatus[];
+      const tag = options.string('tag');
+      if (tag) query.tag = tag;
+      const text = options.string('text');
+      if (text) query.text = text;
       cli.print(await cli.call('runs.list', query));
       return 0;
     }
