@@ -163,6 +163,17 @@ describe('web mode reads and writes data files only under the allowed folders', 
     expect(local.problems[0]!.message).toContain('hunter2');
   });
 
+  it('runs.resume re-checks the data paths of a stored run (an imported run cannot point outside)', async () => {
+    const store = web.context.store;
+    const input = startInput(secret) as Parameters<typeof store.createRun>[0];
+    const id = store.createRun(input, { name: 'imported' });
+    store.markRunEnded(id, 'cancelled', null);
+    const error = await refusal(web.call('runs.resume', { id }));
+    expect(error.field).toBe('dataset.path');
+    expect(error.message).toMatch(/allowedDirs/);
+    expect(store.getRun(id).status).toBe('cancelled');
+  });
+
   it('the CLI is not limited to those folders (the user runs it as themself)', async () => {
     const preview = (await cli.call('dataset.preview', { path: join(SAMPLES_DIR, 'paddlerec_dnn_sample_train.txt'), rows: 2 })) as { rows: string[][] };
     expect(preview.rows.length).toBe(2);

@@ -94,6 +94,19 @@ export function parseOptimizerSpec(value: unknown, field = 'optimizer'): Optimiz
   return spec;
 }
 
+/**
+ * Holds the data paths of a stored dataset spec to a door's rules again (before a resume: an
+ * imported run may name any path). Throws the same ApiError as a new request would get.
+ */
+export function recheckDatasetPaths(spec: DatasetSpec, policy: PathPolicy, field = 'dataset'): void {
+  if (spec.kind === 'file') filePath(spec.path, `${field}.path`, policy);
+  else if (spec.kind === 'files') {
+    filePath(spec.train, `${field}.train`, policy);
+    filePath(spec.test, `${field}.test`, policy);
+    if (spec.valid !== undefined) filePath(spec.valid, `${field}.valid`, policy);
+  }
+}
+
 export function parseDatasetSpec(value: unknown, field = 'dataset', policy: PathPolicy = cliPathPolicy()): DatasetSpec {
   const o = object(value, field);
   const kind = oneOf(o['kind'], `${field}.kind`, ['synthetic', 'file', 'files'] as const);

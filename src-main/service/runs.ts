@@ -19,6 +19,7 @@ import {
   parseRunQuery,
   parseStartRunInput,
   parseUpdateRun,
+  recheckDatasetPaths,
 } from './inputs';
 
 /** Metric points are written in batches: at most this often (ms) while a run streams progress. */
@@ -293,7 +294,12 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
       manager.cancel(parseIdInput(input).id);
       return { ok: true };
     },
-    'runs.resume': (input) => ({ id: manager.resume(parseIdInput(input).id) }),
+    'runs.resume': (input) => {
+      const { id } = parseIdInput(input);
+      // the stored paths meet this door's rules again (an imported run may name any path)
+      recheckDatasetPaths(store.getRun(id).config.dataset, ctx.paths);
+      return { id: manager.resume(id) };
+    },
     'runs.update': (input) => {
       const { id, ...changes } = parseUpdateRun(input);
       store.updateRun(id, changes);
