@@ -1,7 +1,7 @@
 /**
  * The run page's parallel-training section, in a real browser against the web mode: a hybrid run
  * (trained by the CLI with --hybrid 2 into the same data folder) shows its per-phase times as a
- * stacked chart with all seven phases, and its sharding plan as two worker columns with the
+ * stacked chart with all ten phases, and its sharding plan as two worker columns with the
  * butterfly's arrows; moving a table re-plans, and a budget nobody meets is refused with numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('parallel training on the run page (web mode)', () => {
     await page.waitForSelector('[data-testid="nav-sweeps"]', { timeout: 30_000 });
     await page.goto(`${web.url}/#/run/${encodeURIComponent(runId)}`);
     await page.waitForSelector('[data-testid="run-phase-times"] rect', { timeout: 30_000 });
-    expect(await page.locator('[data-testid="run-phase-times"] li').count()).toBe(7);
+    expect(await page.locator('[data-testid="run-phase-times"] li').count()).toBe(10);
     expect(await page.locator('[data-testid="run-phase-times"] rect').count()).toBeGreaterThan(0);
     await page.waitForSelector('[data-testid="plan-worker"]');
     expect(await page.locator('[data-testid="plan-worker"]').count()).toBe(2);

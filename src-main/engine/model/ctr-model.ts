@@ -37,7 +37,12 @@ export interface LossInput {
   rows: number;
   /** The loss is the mean binary cross-entropy of these rows times lossScale. */
   lossScale: number;
+  /** Called as each part of the step ends (hybrid training times its phases with it); DLRM only. */
+  mark?: (phase: LossPhase) => void;
 }
+
+/** The parts of a DLRM's loss and gradients, in order: bottom MLP, interaction, top MLP and loss, the whole backward. */
+export type LossPhase = 'bottomMlp' | 'interaction' | 'topMlp' | 'backward';
 
 /** Loss, gradient of the pooled rows (host memory) and of each dense variable (on the backend). */
 export interface HostGradients {

@@ -176,6 +176,7 @@ export class Dlrm implements ExplainableModel, CtrModel {
     const layout = pairLayout(this.arch.interaction, F + 1, D);
     const bottomTrace = this.bottom.forwardTrace(tf.tensor2d(input.dense, [rows, this.arch.numDense]));
     const bottomOut = Mlp.traceOutput(bottomTrace);
+    input.mark?.('bottomMlp');
     // sparse MLPs: table f's pooled slice [rows, D] through MLP f
     const sparseTraces = this.sparse.map((mlp, f) => mlp.forwardTrace(tf.tensor2d(sliceFeature(input.pooled, rows, F, D, f), [rows, D])));
     let transformed = input.pooled;
@@ -184,14 +185,20 @@ export class Dlrm implements ExplainableModel, CtrModel {
       sparseTraces.forEach((trace, f) => writeFeature(transformed, Mlp.traceOutput(trace), rows, F, D, f));
     }
     const vectors = stackVectors(bottomOut, transformed, rows, F, D);
-    const topTrace = this.top.forwardTrace(tf.tensor2d(interactionForward(vectors, rows, layout), [rows, layout.outputWidth]));
+    const interaction = interactionForward(vectors, rows, layout);
+    input.mark?.('interaction');
+    const topTrace = this.top.forwardTrace(tf.tensor2d(interaction, [rows, layout.outputWidth]));
     const logits = Mlp.traceOutput(topTrace);
     const { loss, logitGradient } = binaryCrossEntropyOnHost(logits, input.labels, rows, lossScale);
+    input.mark?.('topMlp');
     const top = this.top.backward(topTrace, tf.tensor2d(logitGradient, [rows, 1]), true);
     const vectorGradient = interactionBackward(vectors, (top.dx as tf.Tensor2D).dataSync() as Float32Array, rows, layout);
     const parts = splitVectors(vectorGradient, rows, F, D);
     const bottom = this.bottom.backward(bottomTrace, tf.tensor2d(parts.bottom, [rows, D]), false);
-    if (sparseTraces.length === 0) return { loss, pooledGradient: parts.pooled, denseGradients: [...bottom.grads, ...top.grads] };
+    if (sparseTraces.length === 0) {
+      input.mark?.('backward');
+      return { loss, pooledGradient: parts.pooled, denseGradients: [...bottom.grads, ...top.grads] };
+    }
     const pooledGradient = new Float32Array(rows * F * D);
     const sparseGrads: tf.Tensor[] = [];
     sparseTraces.forEach((trace, f) => {
@@ -199,6 +206,7 @@ export class Dlrm implements ExplainableModel, CtrModel {
       writeFeature(pooledGradient, (back.dx as tf.Tensor2D).dataSync() as Float32Array, rows, F, D, f);
       sparseGrads.push(...back.grads);
     });
+    input.mark?.('backward');
     return { loss, pooledGradient, denseGradients: [...bottom.grads, ...top.grads, ...sparseGrads] };
   }
 

@@ -9,7 +9,7 @@
  *   all-to-all  after a barrier, each worker reads its slice of every table's block: the butterfly
  *               exchange, done by reading shared memory instead of sending messages;
  *   MLPs        bottom MLP, interaction, top MLP, loss and their backward on the slice (the model's
- *               explicit backward), with the loss scaled by b_w / B so the slices add up to the mean;
+ *               explicit backward, which marks where each part ends), with the loss scaled by b_w / B so the slices add up to the mean;
  *   all-to-all  each worker writes the gradient of its slice's pooled vectors into `pooledGradient`
  *               ([F, maxB, D]); after a barrier each owner reads its tables' blocks for all B rows;
  *   all-reduce  each worker writes its MLP gradients to its row of `dense`; every worker sums the N
@@ -18,8 +18,8 @@
  *               dense optimizer to its replica.
  * Only the batch travels by message; barriers are Atomics.wait/notify on a shared Int32Array.
  *
- * Each worker measures the time of its phases (input, lookup, all-to-all, MLPs forward and
- * backward, all-reduce, sparse update, dense update) into a shared Float64Array.
+ * Each worker measures the time of its phases (input, lookup, all-to-all, bottom MLP, interaction,
+ * top MLP with the loss, backward, all-reduce, sparse update, dense update) into a shared Float64Array.
  */
 import * as tf from '@tensorflow/tfjs';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -29,12 +29,14 @@ import type { Batch } from '../data/types';
 import type { CtrModel } from '../model/ctr-model';
 import { modelFromWeights } from '../model/models';
 import type { SparseRowGradient } from '../model/embedding-tables';
+import type { LossPhase } from '../model/ctr-model';
+import { specHasSparseExtras } from '../model/architecture';
 import { createDenseOptimizer, createSparseOptimizer, type DenseOptimizer, type SparseOptimizer } from './optimizers';
 import { sliceSizes } from './sharding-plan';
 import { lossAndGradients, sparseRateFactor, type ModelTrainer, type TrainJob } from './trainer';
 
 /** The phases a hybrid step is timed in, in order. */
-export const HYBRID_PHASES = ['input', 'lookup', 'allToAll', 'mlps', 'allReduce', 'sparseUpdate', 'denseUpdate'] as const;
+export const HYBRID_PHASES = ['input', 'lookup', 'allToAll', 'bottomMlp', 'interaction', 'topMlp', 'backward', 'allReduce', 'sparseUpdate', 'denseUpdate'] as const;
 export type HybridPhase = (typeof HYBRID_PHASES)[number];
 const PHASES = HYBRID_PHASES.length;
 
@@ -240,9 +242,13 @@ class WorkerStep {
       this.shared.losses[this.worker] = 0;
     } else {
       tf.tidy(() => {
-        const r = lossAndGradients(this.model, this.variables, batch.dense.subarray(start * I, (start + rows) * I), pooled, batch.labels.subarray(start, start + rows), rows, rows / B);
+        // the DLRM's explicit backward marks where each part ends; whatever is left counts as backward
+        const mark = (phase: LossPhase): void => {
+          t = this.time(phase, t);
+        };
+        const r = lossAndGradients(this.model, this.variables, batch.dense.subarray(start * I, (start + rows) * I), pooled, batch.labels.subarray(start, start + rows), rows, rows / B, mark);
         this.shared.losses[this.worker] = r.loss;
-        t = this.time('mlps', t);
+        t = this.time('backward', t);
         r.denseGradients.forEach((g, i) => mine.set(g.dataSync(), this.offsets[i]));
         t = this.time('allReduce', t);
         // all-to-all (backward): the slice's pooled gradients into every table's block
@@ -330,6 +336,9 @@ export class HybridStepper {
     const F = model.embeddings.numFeatures;
     const D = model.embeddings.dim;
     if (owners.length !== F) throw new Error(`the plan places ${owners.length} tables, the model has ${F}`);
+    if (trainer.job.model.kind !== 'dlrm' || specHasSparseExtras(trainer.job.model)) {
+      throw Object.assign(new Error('hybrid training runs DLRMs with sum-pooled tables and no sparse MLPs'), { userFacing: true });
+    }
     if (model.embeddings.tableWidths.some((w) => w !== D) || model.embeddings.tables.some((t, f) => t.length !== model.embeddings.tableSizes[f] * D)) {
       throw Object.assign(new Error('hybrid training needs full-width float32 tables (not compressed ones)'), { userFacing: true });
     }

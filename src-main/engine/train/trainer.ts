@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MetricValues, ModelSpec, OptimizerSpec, TrainSpec } from '../../domain';
 import type { Batch } from '../data/types';
-import type { CtrModel, HostGradients, ModelWeights } from '../model/ctr-model';
+import type { CtrModel, HostGradients, LossInput, ModelWeights } from '../model/ctr-model';
 import { usesDeviceOps } from '../model/dense';
 import type { Dlrm } from '../model/dlrm';
 import { createModel, modelFromWeights } from '../model/models';
@@ -63,8 +63,9 @@ export function lossAndGradients(
   labels: Float32Array,
   rows: number,
   lossScale: number,
+  mark?: LossInput['mark'],
 ): HostGradients {
-  if (model.hostLossAndGradients && !usesDeviceOps()) return model.hostLossAndGradients({ dense, pooled, labels, rows, lossScale });
+  if (model.hostLossAndGradients && !usesDeviceOps()) return model.hostLossAndGradients({ dense, pooled, labels, rows, lossScale, ...(mark ? { mark } : {}) });
   const numDense = model.numDense;
   const F = model.embeddings.numFeatures;
   const D = model.embeddings.dim;

@@ -8,7 +8,7 @@ describe('parallel views', () => {
   it('stacks the recorded phase times per step and averages them', () => {
     const { columns, summary, maxTotal } = phaseColumns([
       series('phase/lookup', [10, 20], [1, 3]),
-      series('phase/mlps', [10, 20], [4, 6]),
+      series('phase/backward', [10, 20], [4, 6]),
       series('train/loss', [10, 20], [0.5, 0.4]),
     ]);
     expect(columns.map((c) => c.step)).toEqual([10, 20]);

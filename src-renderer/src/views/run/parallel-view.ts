@@ -6,13 +6,16 @@
 import type { MetricSeries, ShardingAnswer } from '../../../../src-main/service/contract';
 
 /** Step phases in the order they run (the stacks' order, bottom up). */
-export const PHASE_ORDER = ['input', 'lookup', 'allToAll', 'mlps', 'allReduce', 'sparseUpdate', 'denseUpdate'] as const;
+export const PHASE_ORDER = ['input', 'lookup', 'allToAll', 'bottomMlp', 'interaction', 'topMlp', 'backward', 'allReduce', 'sparseUpdate', 'denseUpdate'] as const;
 
 export const PHASE_LABELS: Record<string, string> = {
   input: 'Input',
   lookup: 'Lookup / pooling',
   allToAll: 'All-to-all',
-  mlps: 'MLPs + interaction (fwd + bwd)',
+  bottomMlp: 'Bottom MLP',
+  interaction: 'Interaction',
+  topMlp: 'Top MLP + loss',
+  backward: 'Backward',
   allReduce: 'All-reduce',
   sparseUpdate: 'Sparse update',
   denseUpdate: 'Dense update',
