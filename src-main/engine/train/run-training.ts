@@ -39,7 +39,7 @@ export type TrainEvent =
   | { type: 'finished'; step: number; test: MetricValues; valid: MetricValues; best: BestStepInfo | null }
   | { type: 'cancelled'; step: number }
   | { type: 'failed'; error: string }
-  /** Hybrid parallel runs: milliseconds per step of each phase on the training thread since the last progress event. */
+  /** Milliseconds per step of each phase on the training thread since the last progress event (hybrid runs, and one-thread host runs). */
   | { type: 'phases'; step: number; workers: number; phases: Record<string, number> };
 
 export interface TrainData {
@@ -121,6 +121,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
   let trainer: ModelTrainer | null = null;
   let stepper: ParallelStepper | null = null;
   let hybrid: HybridStepper | null = null;
+  // one-thread host steps: milliseconds of each phase since the last progress event, and the steps timed
+  const phaseTotals = new Map<string, number>();
+  let phaseSteps = 0;
   // DLRM on webgpu trains with the WebGPU step (gpu/dlrm-step, no tfjs); the trainer is its host mirror
   let gpuSession: GpuTrainingSession | null = null;
   try {
@@ -307,7 +310,19 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
         const lr = learningRateAt(position.step, totalSteps, job.optimizer);
         let loss = NaN;
         if (gpuSession) await gpuSession.step(batch, lr);
-        else loss = hybrid ? hybrid.step(batch, lr) : stepper ? await stepper.step(batch, lr) : deviceReads ? await stepAsync(active, batch, lr) : active.step(batch, lr);
+        else if (hybrid) loss = hybrid.step(batch, lr);
+        else if (stepper) loss = await stepper.step(batch, lr);
+        else if (deviceReads) loss = await stepAsync(active, batch, lr);
+        else {
+          // one thread on the host: each phase of the step is timed as it ends
+          let since = performance.now();
+          loss = active.step(batch, lr, (phase) => {
+            const now = performance.now();
+            phaseTotals.set(phase, (phaseTotals.get(phase) ?? 0) + now - since);
+            since = now;
+          });
+          phaseSteps++;
+        }
         position = {
           step: position.step + 1,
           epoch,
@@ -346,6 +361,11 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
             etaSeconds: sessionSteps > 0 ? (totalSteps - position.step) * secondsPerStep : null,
           });
           if (hybrid) opts.onEvent({ type: 'phases', step: position.step, workers: hybrid.plan.workers, phases: { ...hybrid.windowTimings().main } });
+          else if (phaseSteps > 0) {
+            opts.onEvent({ type: 'phases', step: position.step, workers: 1, phases: Object.fromEntries([...phaseTotals].map(([phase, ms]) => [phase, ms / phaseSteps])) });
+            phaseTotals.clear();
+            phaseSteps = 0;
+          }
           windowLoss = 0;
           windowSteps = 0;
           windowLosses = 0;

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MetricValues, ModelSpec, OptimizerSpec, TrainSpec } from '../../domain';
 import type { Batch } from '../data/types';
-import type { CtrModel, HostGradients, LossInput, ModelWeights } from '../model/ctr-model';
+import type { CtrModel, HostGradients, LossInput, LossPhase, ModelWeights } from '../model/ctr-model';
 import { usesDeviceOps } from '../model/dense';
 import type { Dlrm } from '../model/dlrm';
 import { createModel, modelFromWeights } from '../model/models';
@@ -79,6 +79,13 @@ export function lossAndGradients(
   return { loss: value.dataSync()[0], pooledGradient: grads[0].dataSync() as Float32Array, denseGradients: grads.slice(1) };
 }
 
+/**
+ * The parts of a one-thread step a caller may time (step()'s mark is called as each ends): lookup
+ * (pooling), the DLRM's bottom MLP, interaction, top MLP with the loss, backward (the whole
+ * backward for other kinds), dense update, sparse update.
+ */
+export type TrainerPhase = 'lookup' | LossPhase | 'denseUpdate' | 'sparseUpdate';
+
 export class ModelTrainer {
   readonly model: CtrModel;
   readonly denseOptimizer: DenseOptimizer;
@@ -112,14 +119,18 @@ export class ModelTrainer {
    * @returns the batch's mean loss before the update.
    * @throws when the loss is not finite.
    */
-  step(batch: Batch, learningRate: number): number {
+  step(batch: Batch, learningRate: number, mark?: (phase: TrainerPhase) => void): number {
     const B = batch.size;
     const pooled = this.model.embeddings.pool(this.model.sparseInput(batch));
+    mark?.('lookup');
     const loss = tf.tidy(() => {
-      const { loss: value, pooledGradient, denseGradients } = lossAndGradients(this.model, this.variables, batch.dense, pooled, batch.labels, B, 1);
+      const { loss: value, pooledGradient, denseGradients } = lossAndGradients(this.model, this.variables, batch.dense, pooled, batch.labels, B, 1, mark);
+      mark?.('backward');
       if (!Number.isFinite(value)) return value;
       this.denseOptimizer.apply(denseGradients, learningRate);
+      mark?.('denseUpdate');
       this.applySparse(batch, pooledGradient, learningRate);
+      mark?.('sparseUpdate');
       return value;
     });
     if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} (try a lower learning rate)`);

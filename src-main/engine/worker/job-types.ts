@@ -30,7 +30,7 @@ export type TrainJobEvent =
   | { type: 'eval'; step: number; samplesSeen: number; split: 'valid' | 'test'; metrics: MetricValues; wallTime: number }
   | { type: 'checkpoint'; step: number; path: string; bytes: number }
   | { type: 'artifact'; kind: 'model'; path: string; bytes: number; step: number }
-  /** Hybrid parallel runs: ms per step of each phase (HYBRID_PHASES: input, lookup, allToAll, bottomMlp, interaction, topMlp, backward, allReduce, sparseUpdate, denseUpdate) since the last one. */
+  /** Hybrid and one-thread host runs: ms per step of each phase (HYBRID_PHASES: input, lookup, allToAll, bottomMlp, interaction, topMlp, backward, allReduce, sparseUpdate, denseUpdate) since the last one. */
   | { type: 'phases'; step: number; samplesSeen: number; wallTime: number; workers: number; phases: Record<string, number> };
 
 export interface TrainJobResult {
