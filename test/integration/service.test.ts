@@ -64,6 +64,7 @@ const REFUSALS: Partial<Record<MethodName, { input: unknown; field: string }>> =
   'sim.list': { input: { id: 5 }, field: 'id' },
   'sim.get': { input: {}, field: 'id' },
   'sim.policies': { input: { id: 5 }, field: 'id' },
+  'sim.antidote': { input: { budgets: [0.05, 0] }, field: 'budgets[1]' },
   'sim.delete': { input: {}, field: 'id' },
 };
 
