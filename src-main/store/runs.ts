@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: every query on runs, tags and artifacts, each SQL statement beside its row mapping.
  * Queries on runs, their tags and artifacts. Functions that read take a ReadableDB; those that write
  * take a WritableDB, so a write through a read-only connection does not compile.
  */

@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: the read-only and writable store faces, one method per stored operation.
  * The two faces of the tracker: `ReadonlyStore` (a `{ readonly: true }` connection for UI polling;
  * it has no write methods) and `WritableStore` (the one writer: migrations, crash recovery, all
  * writes, plus every read). In WAL mode a reader sees the last committed state and never blocks the

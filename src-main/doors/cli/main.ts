@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: the usage text and one dispatch case per command; each case is a few lines over the service.
  * The command line door (`npm run cli -- <command>` or `node out/main/cli.js <command>`).
  * It parses arguments into service inputs, shows progress, and prints a final JSON summary. All
  * behaviour lives in the service; the CLI uses the same database as the app, so its runs show up there.

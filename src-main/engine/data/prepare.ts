@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: every dataset kind from spec to batch sources, and the cache that serves them, share one set of keys and steps.
  * prepareDataset: the one entry point the service calls. It turns a DatasetSpec into train, valid
  * and test batch sources, a description, per-row feature stats and the table sizes, parsing a file
  * at most once per (file, size, mtime, preprocessing, split layout): later runs read the cache.

@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: collecting per-row feature statistics, their binary file format and its reader.
  * What each embedding-table row means, for the explore views: per feature and table row, how many
  * rows of the data used it, how many of those clicked, and a representative raw value (the first one
  * seen; hashing can map several values to one row), plus the planted group on synthetic data.

@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: one algorithm: affinities, the Barnes-Hut tree, the gradient and the optimisation loop.
  * Barnes-Hut t-SNE (van der Maaten 2014) in plain typed-array maths, 2-D or 3-D, seeded, with live
  * updates and cancellation.
  *

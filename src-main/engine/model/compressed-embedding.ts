@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: two table kinds (QR, mixed-dim), each with its forward and explicit backward, beside the contract they share.
  * Memory-saving embedding tables (issue #15), each an EmbeddingTables with its own explicit backward:
  * - QuotientRemainderBags (Shi et al. 2019): value i of a table of n rows is
  *   Q[floor(i / m)] (x) R[i mod m], (x) the element-wise product or sum; Q is [ceil(n / m), D] and R

@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: the simulator policies, each a small class behind one Policy interface, and the factory that builds them.
  * Recommender policies, each a small pluggable piece behind the Policy interface:
  * random, popularity, oracle (true utility), engagement-greedy on a learned click model
  * (matrix factorisation or an injected DLRM trainer), epsilon-greedy exploration, MMR diversity

@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: both sides of the hybrid step protocol (coordinator and shard worker), so the exchange order reads in one place.
  * Hybrid parallel training on N threads, the strategy of the DLRM paper: the embedding tables are
  * sharded over the workers (model parallel; each table whole on the worker a ShardingPlan names,
  * with its row-wise optimizer state), the MLPs are replicated (data parallel).

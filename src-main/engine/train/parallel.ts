@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: both threads' halves of the two-thread step protocol, so the exchange order reads in one place.
  * Data-parallel training steps on two threads. The wasm backend runs on one thread, so the second
  * core is used by a helper worker thread with its own tfjs backend, as PyTorch's DistributedDataParallel
  * does it with processes: each thread holds a replica of the dense weights and of the dense optimizer

@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: the training loop with its evaluation, early-stopping, checkpoint and resume paths, which share the loop's state.
  * The training loop: epochs of batches with the learning-rate schedule, progress events, periodic
  * evaluation, early stopping (the best evaluation's model is kept and becomes the final one),
  * checkpoints, cancellation, pausing at a step and resume. Works in-process or inside the training worker.

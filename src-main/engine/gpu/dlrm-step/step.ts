@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: one trainer owns every GPU buffer, pipeline and bind group of a step; split, they would all be passed between files.
  * The whole DLRM training step on WebGPU, no TensorFlow.js: GpuDlrmTrainer owns every buffer,
  * pipeline and bind group of one model at one batch size (made once), and a step is one command
  * encoder and one submit of ~20 dispatches:
