@@ -126,4 +126,23 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
     expect(resumed.result.step).toBe(gpu.result.step);
     close(resumed.result.test, gpu.result.test, 1e-6);
   });
+
+  it('one epoch on 50,000 synthetic rows: test AUC within 0.002 of the wasm (CPU) run', async () => {
+    const sizes = [500, 400, 300, 200, 100, 50];
+    const epochJob: TrainJob = {
+      model: { kind: 'dlrm', embeddingDim: 8, bottomMlp: '13-32-8', topMlp: '32-1', interaction: 'dot', hashSize: 500 },
+      optimizer: { dense: 'sgd', sparse: 'rowwise-adagrad', learningRate: 0.1, warmupSteps: 0, decay: 'none' },
+      train: { batchSize: 256, epochs: 1, evalEvery: 0, seed: 11, maxBadRowShare: 0.1, checkpointEvery: 0 },
+      tableSizes: sizes,
+    };
+    const splits = () => ({ train: splitBatchSource(plantedSplit(50_000, sizes, 21)), test: splitBatchSource(plantedSplit(10_000, sizes, 22)) });
+    const onEvent = () => undefined;
+    const cpu = await runTraining(epochJob, splits(), { onEvent, backend: await initBackend('wasm') });
+    const gpu = await runTraining(epochJob, splits(), { onEvent, backend: await initBackend('webgpu') });
+    expect(gpu.error).toBeNull();
+    expect(gpu.step).toBe(Math.ceil(50_000 / 256));
+    expect(cpu.test?.auc).toBeGreaterThan(0.6);
+    console.log(`one epoch, 50,000 rows: test AUC wasm ${cpu.test?.auc?.toFixed(5)}, webgpu step ${gpu.test?.auc?.toFixed(5)}`);
+    expect(Math.abs((gpu.test?.auc ?? 0) - (cpu.test?.auc ?? 1))).toBeLessThan(0.002);
+  });
 });
