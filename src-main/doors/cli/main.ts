@@ -79,6 +79,10 @@ ${COMPRESSION_USAGE}
   simulate   [--users N] [--items N] [--topics N] [--rounds N] [--slate N] [--retrain-every N]
              [--drift X] [--extreme-drift X] [--churn-after N] [--seed N]
              [--policies random,popularity,oracle,greedy-mf,epsilon-greedy:0.1,mmr:0.5,calibrated,user-knn,item-knn,als,linucb,long-term]
+             prints the last round and each policy's means over the last quarter of the rounds
+  antidote   [--seed N] [--budgets 0.01,0.02,0.05,0.1] [--objective polarization|unfairness]
+             antidote data (Rastegarpanah et al. 2019) on a 200-user simulated log: polarisation and each group's error
+             of an ALS recommender before and after, per budget (antidote users as a share of the users)
   export-job --run ID --out DIR [--ranks N] [--plan 0,0,1,...] [--budget-mb MB]   (or train options instead of --run)
              write a torch.distributed job folder: the hybrid-parallel training script, job.json, the prepared
              data, the run's initial weights; --plan puts table f on rank plan[f] (default: the planner's)
@@ -295,6 +299,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string', 'extreme-drift': 'number', 'churn-after': 'number',
     },
+    antidote: { seed: 'number', budgets: 'list', objective: 'string' },
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
     sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
     'export-job': { ...TRAIN_OPTIONS, run: 'string', out: 'string', ranks: 'number', plan: 'list', 'budget-mb': 'number' },
@@ -461,9 +466,43 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       cli.info(`simulation ${id} started`);
       const detail = await followSimulation(cli, id);
       const summary: Record<string, unknown> = {};
-      for (const [policy, rounds] of Object.entries(detail.metrics)) summary[policy] = rounds.at(-1) ?? null;
-      cli.print({ id: detail.id, status: detail.status, error: detail.error, lastRound: summary });
+      const lastQuarter: Record<string, Record<string, number>> = {};
+      for (const [policy, rounds] of Object.entries(detail.metrics)) {
+        summary[policy] = rounds.at(-1) ?? null;
+        const tail = rounds.slice(rounds.length - Math.max(1, Math.floor(rounds.length / 4)));
+        const mean = (pick: (round: (typeof rounds)[number]) => number): number => (tail.length > 0 ? tail.reduce((sum, round) => sum + pick(round), 0) / tail.length : 0);
+        lastQuarter[policy] = {
+          clickRate: mean((r) => r.clickRate),
+          intraListDiversity: mean((r) => r.intraListDiversity),
+          coverage: mean((r) => r.coverage),
+          extremeShare: mean((r) => r.extremeShare),
+          polarization: mean((r) => r.polarization),
+        };
+      }
+      cli.print({ id: detail.id, status: detail.status, error: detail.error, lastRound: summary, lastQuarter });
       return detail.status === 'finished' ? 0 : 1;
+    }
+    case 'antidote': {
+      const input: MethodInput<'sim.antidote'> = {};
+      options.withNumber('seed', (value) => (input.seed = value));
+      const budgets = options.numbers('budgets');
+      if (budgets) input.budgets = budgets;
+      const objective = options.string('objective');
+      if (objective !== undefined) {
+        if (objective !== 'polarization' && objective !== 'unfairness') throw new UsageError(`--objective takes polarization or unfairness, not "${objective}"`);
+        input.objective = objective;
+      }
+      cli.info('running the antidote experiment (a few seconds per budget) ...');
+      const result = await cli.call('sim.antidote', input);
+      for (const point of result.points) {
+        const change = ((point.after.polarization - point.before.polarization) / point.before.polarization) * 100;
+        cli.info(
+          `budget ${point.budget} (${point.antidoteUsers} antidote users): polarisation ${point.before.polarization.toExponential(3)} -> ${point.after.polarization.toExponential(3)} (${change.toFixed(1)}%), ` +
+            `group errors ${point.before.groupError.map((e) => e.toFixed(4)).join('/')} -> ${point.after.groupError.map((e) => e.toFixed(4)).join('/')}`,
+        );
+      }
+      cli.print(result);
+      return 0;
     }
     case 'runs':
       return runsCommand(cli, args);
