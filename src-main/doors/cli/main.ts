@@ -65,6 +65,8 @@ ${COMPRESSION_USAGE}
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
              test AUC against torch_dlrm.py train on the same synthetic files
+  bench compression [--rows N] [--epochs N] [--seeds S]   test AUC against table bytes on planted synthetic rows (default
+             250,000): full tables, frequency pruning, hashing at two sizes, QR and mixed-dim at <= 1/4 of the bytes, fp16, bf16
              shared-table mode on 2 threads, hybrid on 1 and 2 workers (alternating rounds), with hybrid's per-phase ms per step
   bench recommenders [--seeds 42]   CF (user-user, item-item, ALS), MF by SGD and DLRM on the simulator's log:
              held-out NDCG/precision/recall@10, then each as a closed-loop policy (click rate, diversity)
