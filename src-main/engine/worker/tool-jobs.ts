@@ -202,7 +202,7 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     case 'compression': {
       // synthetic rows (default 250,000), one epoch unless --epochs; the prepared data is cached under workDir
       const r = await runCompressionBench({ rows: p.rows, epochs: p.epochs, seed: p.seeds?.[0], cacheDir: join(p.workDir ?? join(tmpdir(), 'dlrm-compression'), 'compression-cache'), log });
-      return [...r.rows.map((row) => ({ ...row })), { variant: 'verdict', trainRows: r.trainRows, testRows: r.testRows, quarterGap: r.quarterGap, verdict: r.verdict }];
+      return [...r.rows.map((row) => ({ ...row })), { variant: 'verdict', trainRows: r.trainRows, testRows: r.testRows, bayesAuc: r.bayesAuc, quarterGap: r.quarterGap, verdict: r.verdict }];
     }
     case 'recommenders':
       return recommenderBench(p, log);
