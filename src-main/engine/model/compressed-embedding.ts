@@ -242,9 +242,10 @@ export class QuotientRemainderBags extends PartedBags {
 
   /**
    * Initialisation: sum-combined tables draw U(-sqrt(1/n), sqrt(1/n)) / 2 in each part (the sum of a
-   * value's two rows stays within the full table's bound); product-combined ones draw the quotient
-   * table U(-b, b) with b = sqrt(1/n) and the remainder table U(0.5, 1.5), so a value's vector starts
-   * near the full table's scale and distinct values differ through both parts.
+   * value's two rows stays within the full table's bound). Product-combined ones draw the part with
+   * more rows (the finer one, which tells most values apart) U(-b, b) with b = sqrt(1/n), like a full
+   * table, and the other part U(0.5, 1.5): a value's vector starts near the full table's scale, and the
+   * finer part's gradient g (x) coarse row is not scaled down by a small coarse row.
    */
   static initialized(featureRows: readonly number[], dim: number, spec: Extract<EmbeddingCompressionSpec, { kind: 'qr' }>, rng: Rng): QuotientRemainderBags {
     const bags = new QuotientRemainderBags(featureRows, dim, spec);
@@ -256,8 +257,9 @@ export class QuotientRemainderBags extends PartedBags {
         for (let i = 0; i < quotient.length; i++) quotient[i] = rng.uniformIn(-bound / 2, bound / 2);
         for (let i = 0; i < remainder.length; i++) remainder[i] = rng.uniformIn(-bound / 2, bound / 2);
       } else {
-        uniformInit(quotient, n, rng);
-        for (let i = 0; i < remainder.length; i++) remainder[i] = rng.uniformIn(0.5, 1.5);
+        const [fine, coarse] = remainder.length >= quotient.length ? [remainder, quotient] : [quotient, remainder];
+        uniformInit(fine, n, rng);
+        for (let i = 0; i < coarse.length; i++) coarse[i] = rng.uniformIn(0.5, 1.5);
       }
     });
     return bags;
