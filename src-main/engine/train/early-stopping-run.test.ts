@@ -69,6 +69,8 @@ describe('early stopping in a run', () => {
       }
     }
     expect(stopAt).not.toBeNull();
+    // every 4 steps, and at each epoch's end (10 steps an epoch) since early stopping is on
+    expect(valid.map((v) => v.step).slice(0, 4)).toEqual([4, 8, 10, 12]);
     expect(result.step).toBe(stopAt);
     expect(result.step).toBeLessThan(result.totalSteps);
     expect(valid.at(-1)!.step).toBe(stopAt);

@@ -374,7 +374,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
           windowStart = now;
           lastEmit = now;
         }
-        if (evalEvery > 0 && position.step % evalEvery === 0 && !last) await validate();
+        // with early stopping each epoch's end is evaluated too, so every epoch's final model is a candidate
+        const epochEnd = position.batchInEpoch === 0;
+        if (evalEvery > 0 && !last && (position.step % evalEvery === 0 || (stopSpec !== undefined && epochEnd))) await validate();
         if (checkpointEvery > 0 && position.step % checkpointEvery === 0 && !last) await writeCheckpoint();
         if (earlyStopped) break;
         await yieldToEventLoop();
