@@ -292,15 +292,17 @@ export class GpuDlrmTrainer {
   /**
    * Enqueues one training step (nothing is read back). Resolves at once unless the device is two
    * loss logs behind, then when it catches up.
+   * Await each step before the next.
    * @param learningRate the dense rate of this step (the tables get it times the sparse factor).
    * @throws when an index is outside its table or the batch is larger than the device batch.
    */
   async step(batch: Batch, learningRate: number): Promise<void> {
     this.checkAlive();
-    const slotIndex = this.steps % SLOTS;
-    const plan = this.planner.plan(batch.sparse);
     const lossSlot = this.steps - this.nextLossRead;
     const read = lossSlot + 1 === this.lossReadEvery ? await this.freeLossRead() : null;
+    // planned and uploaded with no await in between: the planner's arrays are reused by the next call
+    const slotIndex = this.steps % SLOTS;
+    const plan = this.planner.plan(batch.sparse);
     if (this.denseKind === 'adam') this.adamSteps++;
     this.upload(slotIndex, batch, plan, learningRate, lossSlot);
     const encoder = this.device.createCommandEncoder({ label: `step ${this.steps}` });
