@@ -15,7 +15,8 @@ const ENGINE_LEAVES = ['domain', 'engine/random', 'engine/metrics'];
 /**
  * What each folder may import (value or type). `types` lists folders it may import with
  * `import type` only. Test files (*.test.ts, *.testutil.ts, testing.ts) may also import any engine
- * folder (tests wire engine parts together), never the service, store or doors from the engine.
+ * folder (tests wire engine parts together), never the service, store or doors from the engine; a
+ * door's tests may also open the store (to see what the door stored) and use engine/random.
  */
 export const RULES: LayerRules = {
   domain: { may: [] },
