@@ -20,4 +20,5 @@ export type * from './torch-job';
 export type * from './sharding';
 export type * from './sharding-advice';
 export type * from './memory';
+export type * from './mf-tie';
 export { formatBytes } from './memory';

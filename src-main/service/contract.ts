@@ -13,6 +13,8 @@
 import type {
   AntidoteExperimentResult,
   AntidoteInput,
+  MfTieInput,
+  MfTieResult,
   AppInfo,
   BackendName,
   BenchFigures,
@@ -121,6 +123,8 @@ export interface StudioMethods {
   'sim.get': (input: { id: string }) => SimulationDetail;
   /** The antidote-data experiment on a small simulated world: polarisation and per-group error before and after, per budget. */
   'sim.antidote': (input: AntidoteInput) => AntidoteExperimentResult;
+  /** ALS against a two-field DLRM (kind mf) on the simulator's log: score correlation, held-out NDCG@10, a scatter. */
+  'sim.mfTie': (input: MfTieInput) => MfTieResult;
   /** Every policy kind with its label, parameter and hint (declared once in the engine). */
   'sim.policies': (input: Record<string, never>) => PolicyDescription[];
   'sim.delete': (input: { id: string }) => { ok: true };

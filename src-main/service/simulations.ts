@@ -2,7 +2,7 @@
  * Closed-loop simulations: validated at the boundary by the engine's own validator, run in a worker,
  * each round stored as it completes so the UI can plot curves live, rerunnable to identical numbers.
  */
-import type { AntidoteExperimentResult, AntidoteInput, SimulationSpec } from './contract';
+import type { AntidoteExperimentResult, AntidoteInput, MfTieInput, MfTieResult, SimulationSpec } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
 import { DEFAULT_SIMULATION, POLICY_DESCRIPTIONS, validateSimulationSpec } from '../engine/sim';
@@ -98,6 +98,14 @@ export function simulationMethods(ctx: ServiceContext, manager: SimulationManage
       }
       if (o['objective'] !== undefined) payload.objective = oneOf(o['objective'], 'objective', ['polarization', 'unfairness'] as const);
       return ctx.jobs.start<AntidoteExperimentResult>({ kind: 'antidote', payload }, () => undefined).done;
+    },
+    'sim.mfTie': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['seed', 'factors']);
+      const payload: MfTieInput = {};
+      if (o['seed'] !== undefined) payload.seed = integer(o['seed'], 'seed', 0, 2 ** 31 - 1);
+      if (o['factors'] !== undefined) payload.factors = integer(o['factors'], 'factors', 1, 64);
+      return ctx.jobs.start<MfTieResult>({ kind: 'mf-tie', payload }, () => undefined).done;
     },
     'sim.policies': (input) => {
       empty(input);

@@ -5,6 +5,7 @@ import type { JobHandler } from './protocol';
 import { trainJob } from './train-job';
 import { simulateJob } from './simulate-job';
 import { antidoteJob } from './antidote-job';
+import { mfTieJob } from './mf-tie-job';
 import { exploreJob } from './explore-job';
 import { exportTorchJob, importTorchJob } from './torch-job-jobs';
 import { benchJob, componentBenchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
@@ -13,6 +14,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   train: trainJob,
   simulate: simulateJob,
   antidote: antidoteJob,
+  'mf-tie': mfTieJob,
   explore: exploreJob,
   generate: generateJob,
   bench: benchJob,
