@@ -85,6 +85,9 @@ ${COMPRESSION_USAGE}
   antidote   [--seed N] [--budgets 0.01,0.02,0.05,0.1] [--objective polarization|unfairness]
              antidote data (Rastegarpanah et al. 2019) on a 200-user simulated log: polarisation and each group's error
              of an ALS recommender before and after, per budget (antidote users as a share of the users)
+  mf-tie     [--seed N] [--factors D]
+             ALS against a two-field DLRM (kind mf) on one simulated log: correlation of their score matrices,
+             held-out NDCG@10 of each
   export-job --run ID --out DIR [--ranks N] [--plan 0,0,1,...] [--budget-mb MB]   (or train options instead of --run)
              write a torch.distributed job folder: the hybrid-parallel training script, job.json, the prepared
              data, the run's initial weights; --plan puts table f on rank plan[f] (default: the planner's)
@@ -302,6 +305,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string', 'extreme-drift': 'number', 'churn-after': 'number',
     },
     antidote: { seed: 'number', budgets: 'list', objective: 'string' },
+    'mf-tie': { seed: 'number', factors: 'number' },
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
     sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
     'export-job': { ...TRAIN_OPTIONS, run: 'string', out: 'string', ranks: 'number', plan: 'list', 'budget-mb': 'number' },
@@ -504,6 +508,20 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
         );
       }
       cli.print(result);
+      return 0;
+    }
+    case 'mf-tie': {
+      const input: MethodInput<'sim.mfTie'> = {};
+      options.withNumber('seed', (value) => (input.seed = value));
+      options.withNumber('factors', (value) => (input.factors = value));
+      cli.info('fitting ALS and the two-field DLRM on a simulated log (several seconds) ...');
+      const result = await cli.call('sim.mfTie', input);
+      cli.info(
+        `${result.users} users x ${result.items} items, ${result.impressions} impressions, D = ${result.factors}: ` +
+          `correlation ALS vs DLRM logit ${result.correlationLogit.toFixed(3)}, vs dot ${result.correlationDot.toFixed(3)}; ` +
+          `NDCG@${result.k} ALS ${result.ndcg.als.toFixed(4)}, DLRM ${result.ndcg.dlrm.toFixed(4)}, random ${result.ndcg.random.toFixed(4)}`,
+      );
+      cli.print({ ...result, scatter: `${result.scatter.length} cells (omitted)` });
       return 0;
     }
     case 'runs':
