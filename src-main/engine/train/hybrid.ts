@@ -1,21 +1,27 @@
 /**
  * Over 400 lines: both sides of the hybrid step protocol (coordinator and shard worker), so the exchange order reads in one place.
  * Hybrid parallel training on N threads, the strategy of the DLRM paper: the embedding tables are
- * sharded over the workers (model parallel; each table whole on the worker a ShardingPlan names,
- * with its row-wise optimizer state), the MLPs are replicated (data parallel).
+ * sharded over the workers (model parallel; each table whole on the worker a ShardingPlan names, or
+ * split by row ranges over several, each holder with the row-wise optimizer state of its rows), the
+ * MLPs are replicated (data parallel).
  *
  * One step of a global batch of B rows, worker w taking the MLP work of the slice b_w (sliceSizes):
- *   lookup      each worker pools its own tables for ALL B rows into the shared buffer `pooled`,
- *               laid out [F, maxB, D] (table-major: a table's block is contiguous);
- *   all-to-all  after a barrier, each worker reads its slice of every table's block: the butterfly
- *               exchange, done by reading shared memory instead of sending messages;
+ *   lookup      each worker pools its own tables (or row ranges) for ALL B rows into the shared
+ *               buffer `pooled`, laid out [S, maxB, D] with one block per holding S (a whole table,
+ *               or one row range of a split table; table-major, a table's holdings in plan order);
+ *               a row range's block is the partial sum of the bag's values that fall in its rows;
+ *   all-to-all  after a barrier, each worker reads its slice of every holding's block, adding a split
+ *               table's partial sums in plan order (sum pooling: the pooled vector is their sum):
+ *               the butterfly exchange, done by reading shared memory instead of sending messages;
  *   MLPs        bottom MLP, interaction, top MLP, loss and their backward on the slice (the model's
  *               explicit backward, which marks where each part ends), with the loss scaled by b_w / B so the slices add up to the mean;
  *   all-to-all  each worker writes the gradient of its slice's pooled vectors into `pooledGradient`
- *               ([F, maxB, D]); after a barrier each owner reads its tables' blocks for all B rows;
+ *               ([F, maxB, D]); after a barrier each holder reads its tables' blocks for all B rows
+ *               (the gradient of a pooled sum is the same for every summand, so each row-range
+ *               holder takes the gradients of the bag values in its rows);
  *   all-reduce  each worker writes its MLP gradients to its row of `dense`; every worker sums the N
  *               rows in the same order (0..N-1), so the replicas get the same sum bit for bit;
- *   updates     the owner applies the sparse optimizer to its tables; every worker applies the
+ *   updates     each holder applies the sparse optimizer to its rows; every worker applies the
  *               dense optimizer to its replica.
  * Only the batch travels by message; barriers are Atomics.wait/notify on a shared Int32Array.
  *
@@ -50,7 +56,7 @@ const WAIT_LIMIT_MS = 120_000;
 
 interface HybridShared {
   control: Int32Array;
-  /** [F, maxB, D]: pooled vectors of every table for every row of the batch (written by the owners). */
+  /** [S, maxB, D]: pooled (partial) sums of every holding for every row of the batch (written by the holders). */
   pooled: Float32Array;
   /** [F, maxB, D]: their gradients (written by the slice owners). */
   pooledGradient: Float32Array;
@@ -73,15 +79,22 @@ export interface HybridWorkerData {
   backend: BackendName;
   plan: ShardingPlan;
   shared: HybridShared;
-  /** The tables this worker owns (copies), by table index. */
-  tables: { table: number; data: Float32Array; state: Float32Array | null }[];
+  /** The tables (or row ranges) this worker holds (copies), by table index. */
+  tables: HeldRows[];
   denseWeights: Float32Array[];
   denseOptimizerState: Float32Array[];
   port: MessagePort;
 }
 
 type Order = { kind: 'step'; seq: number; batch: Batch; learningRate: number } | { kind: 'gather'; seq: number };
-type WorkerReply = { type: 'ready' } | { type: 'error'; error: string } | { type: 'tables'; tables: { table: number; data: Float32Array; state: Float32Array | null }[]; dense: Float32Array[] };
+/** Rows [rowStart, rowStart + data.length / D) of table `table` ([rows, D]), with their row-wise optimizer state ([rows]). */
+interface HeldRows {
+  table: number;
+  rowStart: number;
+  data: Float32Array;
+  state: Float32Array | null;
+}
+type WorkerReply = { type: 'ready' } | { type: 'error'; error: string } | { type: 'tables'; tables: HeldRows[]; dense: Float32Array[] };
 
 class Abandoned extends Error {
   constructor() {
@@ -108,18 +121,42 @@ function barrier(control: Int32Array, workers: number, target: number): void {
   }
 }
 
-/** The owner of each table under a plan of whole tables. @throws for row-wise shards (not trained on threads yet). */
-export function tableOwners(plan: ShardingPlan): number[] {
-  return plan.shards.map((shard) => {
-    if (shard.kind !== 'table') throw Object.assign(new Error(`table ${shard.table} is split by rows; hybrid training on threads places whole tables`), { userFacing: true });
-    return shard.worker;
+/** One holding of a table: rows [start, end) on `worker`, writing its pooled (partial) sums to block `slot` of `pooled`. */
+export interface Holding {
+  table: number;
+  worker: number;
+  start: number;
+  end: number;
+  slot: number;
+}
+
+/**
+ * Every table's holdings under a plan, in table order then plan order (the order partial sums are added in).
+ * @param tableSizes rows of each table, [F].
+ */
+export function holdingsOf(plan: ShardingPlan, tableSizes: readonly number[]): Holding[][] {
+  let slot = 0;
+  return plan.shards.map((shard, f) => {
+    const rows = tableSizes[f];
+    if (shard.kind === 'table') return [{ table: f, worker: shard.worker, start: 0, end: rows, slot: slot++ }];
+    if (shard.rowStarts[0] !== 0 || shard.rowStarts[shard.rowStarts.length - 1] !== rows || shard.rowStarts.length !== shard.workers.length + 1) {
+      throw Object.assign(new Error(`table ${f}: the plan's row ranges do not cover its ${rows} rows`), { userFacing: true });
+    }
+    return shard.workers.map((worker, k) => ({ table: f, worker, start: shard.rowStarts[k], end: shard.rowStarts[k + 1], slot: slot++ }));
   });
+}
+
+/** A holding on this worker: `data` row r - base is the table's row r (base 0 when data is the whole table). */
+interface HeldPiece {
+  holding: Holding;
+  data: Float32Array;
+  base: number;
 }
 
 /** One worker's part of every step (the main thread is worker 0). */
 class WorkerStep {
   private readonly offsets: number[] = [0];
-  private readonly owned: number[];
+  private readonly held: HeldPiece[];
   private readonly F: number;
   private readonly D: number;
   private readonly maxBatch: number;
@@ -132,19 +169,19 @@ class WorkerStep {
     readonly workers: number,
     readonly model: CtrModel,
     readonly variables: readonly tf.Variable[],
-    /** tables[f]: this worker's own tables (others absent). */
-    private readonly tables: (Float32Array | null)[],
+    /** The tables or row ranges this worker holds. */
+    held: HeldPiece[],
     private readonly denseOptimizer: DenseOptimizer,
     private readonly sparseOptimizer: SparseOptimizer,
     optimizer: TrainJob['optimizer'],
     private readonly shared: HybridShared,
-    owners: readonly number[],
+    private readonly holdings: readonly Holding[][],
   ) {
     for (const v of variables) this.offsets.push(this.offsets[this.offsets.length - 1] + v.size);
-    this.owned = owners.flatMap((o, f) => (o === worker ? [f] : []));
-    this.F = owners.length;
+    this.held = held;
+    this.F = holdings.length;
     this.D = model.embeddings.dim;
-    this.maxBatch = shared.pooled.length / (this.F * this.D);
+    this.maxBatch = shared.pooledGradient.length / (this.F * this.D);
     this.timing = shared.timings.subarray(worker * PHASES, (worker + 1) * PHASES);
     this.sparseFactor = sparseRateFactor(optimizer);
   }
@@ -159,31 +196,33 @@ class WorkerStep {
     return now;
   }
 
-  /** Sum-pools table f for every row of the batch into its block of `pooled`. */
-  private poolTable(batch: Batch, f: number): void {
+  /** Sum-pools this worker's rows of a table for every row of the batch into the holding's block of `pooled` (a partial sum when the table is split). */
+  private poolHolding(batch: Batch, piece: HeldPiece): void {
     const { batchSize: B, values, offsets } = batch.sparse;
     const D = this.D;
-    const table = this.tables[f]!;
-    const rows = table.length / D;
-    const block = this.shared.pooled.subarray(f * this.maxBatch * D, (f * this.maxBatch + B) * D);
+    const { table: f, start, end, slot } = piece.holding;
+    const { data, base } = piece;
+    const rows = this.holdings[f][this.holdings[f].length - 1].end;
+    const block = this.shared.pooled.subarray(slot * this.maxBatch * D, (slot * this.maxBatch + B) * D);
     block.fill(0);
     for (let b = 0; b < B; b++) {
       const o = b * D;
       for (let k = offsets[f * B + b]; k < offsets[f * B + b + 1]; k++) {
         const row = values[k];
         if (row < 0 || row >= rows || !Number.isInteger(row)) throw new Error(`feature ${f}, batch row ${b}: index ${row} is outside its table of ${rows} rows`);
-        const s = row * D;
-        for (let d = 0; d < D; d++) block[o + d] += table[s + d];
+        if (row < start || row >= end) continue;
+        const s = (row - base) * D;
+        for (let d = 0; d < D; d++) block[o + d] += data[s + d];
       }
     }
   }
 
-  /** Row gradients of table f from its block of `pooledGradient` (duplicates summed, rows in first-seen order). */
-  private rowGradients(batch: Batch, f: number): SparseRowGradient {
+  /** Row gradients of this worker's rows of a table from its block of `pooledGradient` (duplicates summed, rows in first-seen order, indexed as in piece.data). */
+  private rowGradients(batch: Batch, piece: HeldPiece): SparseRowGradient {
     const { batchSize: B, values, offsets } = batch.sparse;
     const D = this.D;
-    const rowsInTable = this.tables[f]!.length / D;
-    const slots = (this.slotOfRow[f] ??= new Int32Array(rowsInTable).fill(-1));
+    const { table: f, start, end } = piece.holding;
+    const slots = (this.slotOfRow[f] ??= new Int32Array(end - start).fill(-1));
     const block = this.shared.pooledGradient.subarray(f * this.maxBatch * D, (f * this.maxBatch + B) * D);
     const count = offsets[f * B + B] - offsets[f * B];
     const rows = new Int32Array(count);
@@ -192,18 +231,19 @@ class WorkerStep {
     for (let b = 0; b < B; b++) {
       for (let k = offsets[f * B + b]; k < offsets[f * B + b + 1]; k++) {
         const row = values[k];
-        let slot = slots[row];
+        if (row < start || row >= end) continue;
+        let slot = slots[row - start];
         if (slot < 0) {
           slot = unique++;
-          slots[row] = slot;
-          rows[slot] = row;
+          slots[row - start] = slot;
+          rows[slot] = row - piece.base;
         }
         const o = slot * D;
         const g = b * D;
         for (let d = 0; d < D; d++) grads[o + d] += block[g + d];
       }
     }
-    for (let u = 0; u < unique; u++) slots[rows[u]] = -1;
+    for (let u = 0; u < unique; u++) slots[rows[u] + piece.base - start] = -1;
     return { rows: rows.subarray(0, unique), values: grads.subarray(0, unique * D) };
   }
 
@@ -220,7 +260,7 @@ class WorkerStep {
     if (B > this.maxBatch) throw new Error(`a batch of ${B} rows is larger than the ${this.maxBatch} the hybrid workers were built for`);
     let t = this.time('input', inputSince);
     // lookup: this worker's tables for every row
-    for (const f of this.owned) this.poolTable(batch, f);
+    for (const piece of this.held) this.poolHolding(batch, piece);
     t = this.time('lookup', t);
     arrive(control, this.worker, 3 * seq + 1);
     barrier(control, N, 3 * seq + 1);
@@ -231,8 +271,18 @@ class WorkerStep {
     const rows = sizes[this.worker];
     const pooled = new Float32Array(rows * F * D);
     for (let f = 0; f < F; f++) {
-      const block = this.shared.pooled.subarray((f * this.maxBatch + start) * D, (f * this.maxBatch + start + rows) * D);
-      for (let b = 0; b < rows; b++) pooled.set(block.subarray(b * D, (b + 1) * D), (b * F + f) * D);
+      this.holdings[f].forEach((holding, k) => {
+        const block = this.shared.pooled.subarray((holding.slot * this.maxBatch + start) * D, (holding.slot * this.maxBatch + start + rows) * D);
+        if (k === 0) {
+          for (let b = 0; b < rows; b++) pooled.set(block.subarray(b * D, (b + 1) * D), (b * F + f) * D);
+          return;
+        }
+        // a split table: add this row range's partial sums, in plan order on every worker
+        for (let b = 0; b < rows; b++) {
+          const to = (b * F + f) * D;
+          for (let d = 0; d < D; d++) pooled[to + d] += block[b * D + d];
+        }
+      });
     }
     t = this.time('allToAll', t);
     // MLPs forward and backward on the slice
@@ -283,7 +333,7 @@ class WorkerStep {
     });
     t = this.time('allReduce', t);
     const rate = learningRate * this.sparseFactor;
-    for (const f of this.owned) this.sparseOptimizer.apply(f, this.tables[f]!, this.rowGradients(batch, f), rate);
+    for (const piece of this.held) this.sparseOptimizer.apply(piece.holding.table, piece.data, this.rowGradients(batch, piece), rate);
     t = this.time('sparseUpdate', t);
     arrive(control, this.worker, 3 * seq + 3);
     const tensors = this.variables.map((v, i) => tf.tensor(summed[i], v.shape));
@@ -297,9 +347,10 @@ class WorkerStep {
     return loss;
   }
 
-  ownedTables(): { table: number; data: Float32Array; state: Float32Array | null }[] {
+  /** The rows this worker holds, with their state (on a helper thread: its own copies). */
+  heldRows(): HeldRows[] {
     const state = this.sparseOptimizer.state();
-    return this.owned.map((f) => ({ table: f, data: this.tables[f]!, state: state.length > 0 ? state[f] : null }));
+    return this.held.map(({ holding, data }) => ({ table: holding.table, rowStart: holding.start, data, state: state.length > 0 ? state[holding.table] : null }));
   }
 }
 
@@ -319,7 +370,7 @@ export class HybridStepper {
   private constructor(
     private readonly trainer: ModelTrainer,
     readonly plan: ShardingPlan,
-    private readonly owners: number[],
+    private readonly tableHoldings: Holding[][],
     private readonly helpers: { worker: Worker; port: MessagePort }[],
     private readonly shared: HybridShared,
     private readonly step0: WorkerStep,
@@ -331,12 +382,13 @@ export class HybridStepper {
    * tables other workers own are stale until gather().
    */
   static async start(trainer: ModelTrainer, plan: ShardingPlan, workerScript: string | URL, backend: BackendName): Promise<HybridStepper> {
-    const owners = tableOwners(plan);
     const model = trainer.model;
     const N = plan.workers;
     const F = model.embeddings.numFeatures;
     const D = model.embeddings.dim;
-    if (owners.length !== F) throw new Error(`the plan places ${owners.length} tables, the model has ${F}`);
+    if (plan.shards.length !== F) throw new Error(`the plan places ${plan.shards.length} tables, the model has ${F}`);
+    const holdings = holdingsOf(plan, model.embeddings.tableSizes);
+    const slots = holdings.reduce((n, h) => n + h.length, 0);
     if (trainer.job.model.kind !== 'dlrm' || specHasSparseExtras(trainer.job.model)) {
       throw Object.assign(new Error('hybrid training runs DLRMs with sum-pooled tables and no sparse MLPs'), { userFacing: true });
     }
@@ -349,7 +401,7 @@ export class HybridStepper {
     const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
     const shared: HybridShared = {
       control: new Int32Array(sab((PHASE0 + N) * 4)),
-      pooled: new Float32Array(sab(F * maxBatch * D * 4)),
+      pooled: new Float32Array(sab(slots * maxBatch * D * 4)),
       pooledGradient: new Float32Array(sab(F * maxBatch * D * 4)),
       dense: new Float32Array(sab(N * totalDense * 4)),
       losses: new Float64Array(sab(N * 8)),
@@ -363,7 +415,9 @@ export class HybridStepper {
     const ready: Promise<WorkerReply>[] = [];
     for (let w = 1; w < N; w++) {
       const { port1, port2 } = new MessageChannel();
-      const tables = owners.flatMap((o, f) => (o === w ? [{ table: f, data: model.embeddings.tables[f].slice(), state: sparseState.length > 0 ? sparseState[f].slice() : null }] : []));
+      const tables: HeldRows[] = holdings.flat().flatMap((h) =>
+        h.worker === w ? [{ table: h.table, rowStart: h.start, data: model.embeddings.tables[h.table].slice(h.start * D, h.end * D), state: sparseState.length > 0 ? sparseState[h.table].slice(h.start, h.end) : null }] : [],
+      );
       const data: HybridWorkerData = { role: 'hybrid-worker', worker: w, workers: N, job: trainer.job, backend, plan, shared, tables, denseWeights, denseOptimizerState, port: port2 };
       const worker = new Worker(workerScript, { workerData: data, transferList: [port2, ...tables.flatMap((t) => [t.data.buffer as ArrayBuffer, ...(t.state ? [t.state.buffer as ArrayBuffer] : [])])] });
       helpers.push({ worker, port: port1 });
@@ -375,9 +429,10 @@ export class HybridStepper {
         }),
       );
     }
-    const tables = owners.map((o, f) => (o === 0 ? model.embeddings.tables[f] : null));
-    const step0 = new WorkerStep(0, N, model, variables, tables, trainer.denseOptimizer, trainer.sparseOptimizer, trainer.job.optimizer, shared, owners);
-    const stepper = new HybridStepper(trainer, plan, owners, helpers, shared, step0);
+    // worker 0 trains in the trainer's own (whole) tables and optimizer state, indexed by table row
+    const held0 = holdings.flat().flatMap((h) => (h.worker === 0 ? [{ holding: h, data: model.embeddings.tables[h.table], base: 0 }] : []));
+    const step0 = new WorkerStep(0, N, model, variables, held0, trainer.denseOptimizer, trainer.sparseOptimizer, trainer.job.optimizer, shared, holdings);
+    const stepper = new HybridStepper(trainer, plan, holdings, helpers, shared, step0);
     const replies = await Promise.all(ready);
     const failed = replies.find((r) => r.type === 'error');
     if (failed && failed.type === 'error') {
@@ -433,8 +488,8 @@ export class HybridStepper {
       if (reply.type === 'error') throw new Error(`hybrid worker: ${reply.error}`);
       if (reply.type !== 'tables') continue;
       for (const t of reply.tables) {
-        embeddings.tables[t.table].set(t.data);
-        if (t.state && state.length > 0) state[t.table].set(t.state);
+        embeddings.tables[t.table].set(t.data, t.rowStart * embeddings.dim);
+        if (t.state && state.length > 0) state[t.table].set(t.state, t.rowStart);
       }
       reply.dense.forEach((d, i) => {
         for (let k = 0; k < d.length; k++) if (!Object.is(d[k], mine[i][k])) agree = false;
@@ -477,8 +532,9 @@ export class HybridStepper {
     }
   }
 
-  get owner(): readonly number[] {
-    return this.owners;
+  /** Each table's holdings (one for a whole table, one per row range of a split one). */
+  get holdings(): readonly Holding[][] {
+    return this.tableHoldings;
   }
 }
 
@@ -489,24 +545,30 @@ export async function runHybridWorker(data: HybridWorkerData): Promise<void> {
   let step: WorkerStep;
   try {
     await initBackend(data.backend);
-    const owners = tableOwners(data.plan);
+    const holdings = holdingsOf(data.plan, job.tableSizes);
     const D = job.model.embeddingDim;
-    const tables: (Float32Array | null)[] = owners.map(() => null);
-    for (const t of data.tables) tables[t.table] = t.data;
-    // the replica's own embedding tables are one-row stand-ins: this worker pools from `tables` itself
+    const held: HeldPiece[] = data.tables.map((t) => {
+      const holding = holdings[t.table].find((h) => h.worker === w && h.start === t.rowStart);
+      if (!holding || t.data.length !== (holding.end - holding.start) * D) throw new Error(`worker ${w} was given rows of table ${t.table} from ${t.rowStart} that the plan does not place on it`);
+      return { holding, data: t.data, base: holding.start };
+    });
+    // the replica's own embedding tables are one-row stand-ins: this worker pools from `held` itself
     const standInSizes = job.tableSizes.map(() => 1);
     const model = modelFromWeights(job.model, standInSizes, { tables: standInSizes.map(() => new Float32Array(D)), dense: data.denseWeights }, { numDense: job.numDense });
     const variables = model.variables();
     const denseOptimizer = createDenseOptimizer(job.optimizer.dense, variables, job.optimizer.weightDecay ?? 0);
     denseOptimizer.setState(data.denseOptimizerState);
-    // optimizer state only for the tables this worker owns
-    const ownedSizes = job.tableSizes.map((rows, f) => (owners[f] === w ? rows : 1));
+    // optimizer state only for the rows this worker holds (indexed from the start of its range)
+    const ownedSizes = job.tableSizes.map((_, f) => {
+      const mine = held.find((p) => p.holding.table === f);
+      return mine ? mine.holding.end - mine.holding.start : 1;
+    });
     const sparseOptimizer = createSparseOptimizer(job.optimizer.sparse, ownedSizes, D, job.optimizer.weightDecay ?? 0);
     if (job.optimizer.sparse === 'rowwise-adagrad') {
       const state = sparseOptimizer.state();
       for (const t of data.tables) if (t.state) state[t.table].set(t.state);
     }
-    step = new WorkerStep(w, data.workers, model, variables, tables, denseOptimizer, sparseOptimizer, job.optimizer, shared, owners);
+    step = new WorkerStep(w, data.workers, model, variables, held, denseOptimizer, sparseOptimizer, job.optimizer, shared, holdings);
     port.postMessage({ type: 'ready' } satisfies WorkerReply);
   } catch (e) {
     port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
@@ -522,8 +584,8 @@ export async function runHybridWorker(data: HybridWorkerData): Promise<void> {
     seq = order.seq;
     try {
       if (order.kind === 'gather') {
-        const owned = step.ownedTables();
-        port.postMessage({ type: 'tables', tables: owned.map((t) => ({ table: t.table, data: t.data.slice(), state: t.state ? t.state.slice() : null })), dense: step.variables.map((v) => (v.dataSync() as Float32Array).slice()) } satisfies WorkerReply);
+        const owned = step.heldRows();
+        port.postMessage({ type: 'tables', tables: owned.map((t) => ({ table: t.table, rowStart: t.rowStart, data: t.data.slice(), state: t.state ? t.state.slice() : null })), dense: step.variables.map((v) => (v.dataSync() as Float32Array).slice()) } satisfies WorkerReply);
         continue;
       }
       step.run(seq, order.batch, order.learningRate, since);
