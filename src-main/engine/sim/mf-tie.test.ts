@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng';
-import { compareAlsWithTwoFieldDlrm, mfTieOnSimulation, pearson, trainTwoFieldDlrm, twoFieldBatch, twoFieldLogit, type TwoFieldLog } from './mf-tie';
+import { fitTwoFieldDlrm, trainTwoFieldDlrm, twoFieldBatch } from '../train/two-field-dlrm';
+import { compareAlsWithTwoFieldDlrm, mfTieOnSimulation, pearson, twoFieldLogit, type TwoFieldLog } from './mf-tie';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -69,18 +70,18 @@ describe('ALS against the two-field DLRM', () => {
 
   it.each([1, 2])('on a planted rank-2 log (seed %i) the score matrices correlate above 0.8 and both rank held-out clicks above random', (seed) => {
     const { train, heldOut } = plantedLog(seed);
-    const result = compareAlsWithTwoFieldDlrm(train, heldOut, { factors: 4, seed });
+    const result = compareAlsWithTwoFieldDlrm(train, heldOut, fitTwoFieldDlrm, { factors: 4, seed });
     expect(result.correlationLogit).toBeGreaterThan(0.8);
     expect(result.ndcg.als).toBeGreaterThan(result.ndcg.random + 0.1);
     expect(result.ndcg.dlrm).toBeGreaterThan(result.ndcg.random + 0.1);
     expect(result.scatter).toHaveLength(1500);
     // the control: a DLRM fitted to shuffled clicks has nothing in common with the real ALS
-    const shuffled = compareAlsWithTwoFieldDlrm(plantedLog(seed, true).train, heldOut, { factors: 4, seed });
+    const shuffled = compareAlsWithTwoFieldDlrm(plantedLog(seed, true).train, heldOut, fitTwoFieldDlrm, { factors: 4, seed });
     expect(shuffled.correlationLogit).toBeLessThan(0.5);
   });
 
   it('on the simulator log both models fit and report finite numbers', () => {
-    const result = mfTieOnSimulation({ users: 60, items: 40, rounds: 8, seed: 5 }, { dlrmEpochs: 2 });
+    const result = mfTieOnSimulation(fitTwoFieldDlrm, { users: 60, items: 40, rounds: 8, seed: 5 }, { dlrmEpochs: 2 });
     expect(result.users).toBe(60);
     expect(result.impressions).toBe(60 * 10 * 6);
     expect(Number.isFinite(result.correlationLogit)).toBe(true);

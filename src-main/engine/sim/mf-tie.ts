@@ -11,17 +11,16 @@
  * logit against a probability), which the Pearson correlation over all U x N cells measures.
  * Held-out NDCG@k (engine/cf/ranking.ts) says whether both rank the held-out clicks alike.
  *
+ * The DLRM is injected (engine/train/two-field-dlrm.ts fits it; the worker wires the two), so this
+ * file stays free of tfjs like the rest of engine/sim.
+ *
  * Shape letters: U users, N items, L impressions, D factors.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { MfTiePoint, MfTieResult, SimulationSpec } from '../../domain';
 import { AlsModel, evaluateRanking, RatingMatrix, type Entry } from '../cf';
-import type { Batch } from '../data/types';
-import { MatrixFactorization } from '../model/mf';
-import type { ModelSpecWithFields } from '../model/model-spec';
 import { Rng } from '../random/rng';
-import { DEFAULT_SIMULATION, randomLog, validateSimulationSpec } from '../sim';
-import { ModelTrainer } from './trainer';
+import { randomLog } from './recommender-comparison';
+import { DEFAULT_SIMULATION, validateSimulationSpec } from './spec';
 
 /** One users x items impression log: L rows of (user, item, clicked). */
 export interface TwoFieldLog {
@@ -78,6 +77,9 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
+/** Fits the two-field DLRM on a log and returns its tables on the host. */
+export type TwoFieldDlrmFit = (log: TwoFieldLog, options: MfTieOptions) => TwoFieldEmbeddings;
+
 /** The fitted two-field DLRM's numbers, read off its tables on the host. */
 export interface TwoFieldEmbeddings {
   /** [U, D] user factors (the table's columns 1..D). */
@@ -91,89 +93,8 @@ export interface TwoFieldEmbeddings {
   D: number;
 }
 
-/** Columns 1..D and column 0 of a [rows, D + 1] table. */
-function splitTable(table: Float32Array, rows: number, D: number): { factors: Float64Array; bias: Float64Array } {
-  const factors = new Float64Array(rows * D);
-  const bias = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    bias[r] = table[r * (D + 1)]!;
-    for (let d = 0; d < D; d++) factors[r * D + d] = table[r * (D + 1) + 1 + d]!;
-  }
-  return { factors, bias };
-}
-
-/** A one-hot batch of B (user, item) rows: F = 2 features, one dense zero per row (the model ignores it). */
-export function twoFieldBatch(users: ArrayLike<number>, items: ArrayLike<number>, labels?: ArrayLike<number>): Batch {
-  const B = users.length;
-  const values = new Int32Array(2 * B);
-  const offsets = new Int32Array(2 * B + 1);
-  for (let i = 0; i <= 2 * B; i++) offsets[i] = i;
-  for (let b = 0; b < B; b++) {
-    values[b] = users[b]!;
-    values[B + b] = items[b]!;
-  }
-  const labelArray = new Float32Array(B);
-  if (labels) for (let b = 0; b < B; b++) labelArray[b] = labels[b]!;
-  return { size: B, dense: new Float32Array(B), sparse: { numFeatures: 2, batchSize: B, values, offsets }, labels: labelArray };
-}
-
-/**
- * Trains the two-field DLRM (kind 'mf') on the log by the app's trainer: Adam on the global bias,
- * row-wise Adagrad on the tables, log loss, seeded shuffles.
- * @returns the trainer (the caller disposes it) and its tables on the host.
- */
-export function trainTwoFieldDlrm(log: TwoFieldLog, options: MfTieOptions = {}): { trainer: ModelTrainer; embeddings: TwoFieldEmbeddings } {
-  const D = options.factors ?? 8;
-  const seed = options.seed ?? 1;
-  const B = options.batchSize ?? 128;
-  const learningRate = options.learningRate ?? 0.1;
-  const U = log.userCount;
-  const N = log.itemCount;
-  const spec: ModelSpecWithFields = { kind: 'mf', embeddingDim: D, bottomMlp: '', topMlp: '', interaction: 'dot', hashSize: Math.max(U, N), userField: 0, itemField: 1 };
-  const trainer = new ModelTrainer({
-    model: spec,
-    optimizer: { dense: 'adam', sparse: 'rowwise-adagrad', learningRate, warmupSteps: 0, decay: 'none' },
-    train: { batchSize: B, epochs: 1, evalEvery: 0, seed, maxBadRowShare: 0, checkpointEvery: 0 },
-    tableSizes: [U, N],
-    numDense: 1,
-  });
-  const L = log.users.length;
-  const order = Int32Array.from({ length: L }, (_, i) => i);
-  const rng = new Rng(seed);
-  const users = new Int32Array(B);
-  const items = new Int32Array(B);
-  const labels = new Float32Array(B);
-  for (let epoch = 0; epoch < (options.dlrmEpochs ?? 20); epoch++) {
-    for (let i = L - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
-    for (let at = 0; at < L; at += B) {
-      const size = Math.min(B, L - at);
-      for (let b = 0; b < size; b++) {
-        const row = order[at + b]!;
-        users[b] = log.users[row]!;
-        items[b] = log.items[row]!;
-        labels[b] = log.clicked[row]!;
-      }
-      trainer.step(twoFieldBatch(users.subarray(0, size), items.subarray(0, size), labels.subarray(0, size)), learningRate);
-    }
-  }
-  const model = trainer.model;
-  if (!(model instanceof MatrixFactorization)) throw new Error('the two-field DLRM is not a matrix-factorisation model');
-  const userTable = splitTable(model.embeddings.tables[0]!, U, D);
-  const itemTable = splitTable(model.embeddings.tables[1]!, N, D);
-  const bias = tf.tidy(() => model.bias.dataSync()[0]!);
-  return {
-    trainer,
-    embeddings: { user: userTable.factors, item: itemTable.factors, userBias: userTable.bias, itemBias: itemTable.bias, bias, D },
-  };
-}
-
 /** <u, i> of the DLRM's factors. */
-function dotOf(e: TwoFieldEmbeddings, user: number, item: number): number {
+export function dotOf(e: TwoFieldEmbeddings, user: number, item: number): number {
   let dot = 0;
   for (let d = 0; d < e.D; d++) dot += e.user[user * e.D + d]! * e.item[item * e.D + d]!;
   return dot;
@@ -190,7 +111,7 @@ const seconds = (from: number): number => (performance.now() - from) / 1000;
  * Fits both models on `train` and compares them.
  * @param heldOut per user, the held-out clicked items (NDCG@k; the items clicked in training are not ranked)
  */
-export function compareAlsWithTwoFieldDlrm(train: TwoFieldLog, heldOut: readonly ReadonlySet<number>[], options: MfTieOptions = {}): Omit<MfTieResult, 'seed'> {
+export function compareAlsWithTwoFieldDlrm(train: TwoFieldLog, heldOut: readonly ReadonlySet<number>[], fitDlrm: TwoFieldDlrmFit, options: MfTieOptions = {}): Omit<MfTieResult, 'seed'> {
   const U = train.userCount;
   const N = train.itemCount;
   const D = options.factors ?? 8;
@@ -214,8 +135,7 @@ export function compareAlsWithTwoFieldDlrm(train: TwoFieldLog, heldOut: readonly
   });
   const alsFitSeconds = seconds(started);
   started = performance.now();
-  const { trainer, embeddings } = trainTwoFieldDlrm(train, options);
-  trainer.dispose();
+  const embeddings = fitDlrm(train, options);
   const dlrmFitSeconds = seconds(started);
 
   const alsScores = new Float64Array(U * N);
@@ -267,7 +187,7 @@ export const MF_TIE_WORLD: Readonly<Partial<SimulationSpec>> = Object.freeze({ u
  * impressions of the first three quarters of the rounds train both models, the clicks of the last
  * quarter are held out.
  */
-export function mfTieOnSimulation(spec: Partial<SimulationSpec> = {}, options: MfTieOptions = {}): MfTieResult {
+export function mfTieOnSimulation(fitDlrm: TwoFieldDlrmFit, spec: Partial<SimulationSpec> = {}, options: MfTieOptions = {}): MfTieResult {
   const world = validateSimulationSpec({ ...DEFAULT_SIMULATION, ...MF_TIE_WORLD, ...spec, policies: [{ kind: 'random' }] });
   const { log } = randomLog(world);
   const heldOutRounds = Math.max(1, Math.floor(world.rounds / 4));
@@ -284,5 +204,5 @@ export function mfTieOnSimulation(spec: Partial<SimulationSpec> = {}, options: M
     userCount: world.users,
     itemCount: N,
   };
-  return { seed: world.seed, ...compareAlsWithTwoFieldDlrm(train, heldOut, { seed: world.seed, ...options }) };
+  return { seed: world.seed, ...compareAlsWithTwoFieldDlrm(train, heldOut, fitDlrm, { seed: world.seed, ...options }) };
 }
