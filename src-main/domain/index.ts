@@ -21,4 +21,5 @@ export type * from './sharding';
 export type * from './sharding-advice';
 export type * from './memory';
 export type * from './mf-tie';
+export type * from './collaborative-ctr';
 export { formatBytes } from './memory';

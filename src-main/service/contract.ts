@@ -14,6 +14,8 @@ import type {
   AntidoteExperimentResult,
   AntidoteInput,
   MfTieInput,
+  CollaborativeCtrInput,
+  CollaborativeCtrResult,
   MfTieResult,
   AppInfo,
   BackendName,
@@ -91,6 +93,8 @@ export interface StudioMethods {
   'runs.exportCsv': (input: { ids: string[] }) => { csv: string };
   'runs.import': (input: { json: string }) => { ids: string[] };
   'runs.compareModels': (input: { base: StartRunInput; models: ModelSpec[] }) => { group: string; ids: string[] };
+  /** User-user, item-item and ALS as CTR models on one user/item pair of the base run's categorical fields: test AUC (log loss where a probability exists). */
+  'runs.compareCollaborative': (input: CollaborativeCtrInput) => CollaborativeCtrResult;
 
   'explore.project': (input: ProjectionInput) => ProjectionResult;
   'explore.neighbors': (input: NeighborsInput) => Neighbor[];

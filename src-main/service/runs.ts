@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { MetricPoint } from '../store';
-import type { ModelSpec, RunSummary, StartRunInput } from './contract';
+import type { CollaborativeCtrResult, ModelSpec, RunSummary, StartRunInput } from './contract';
+import type { CollaborativeCompareJobPayload } from '../engine/worker/cf-compare-job';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { TrainJobEvent, TrainJobPayload, TrainJobResult } from '../engine/worker/job-types';
 import { JobError, type JobHandle } from './jobs';
 import { refuseUnfitRun } from './memory';
-import { ApiError, array, integer, object, onlyKeys, string } from './validate';
+import { ApiError, array, integer, object, oneOf, onlyKeys, string } from './validate';
 import { defaultTrainingThreads } from '../engine/train/threads';
 import {
   parseIdInput,
@@ -340,6 +341,19 @@ export function runMethods(ctx: ServiceContext, manager: RunManager): MethodHand
         }),
       );
       return { group, ids };
+    },
+    'runs.compareCollaborative': (input) => {
+      const o = object(input);
+      onlyKeys(o, ['base', 'userField', 'itemField', 'models']);
+      const base = parseStartRunInput(o['base'], ctx.paths);
+      const userField = integer(o['userField'], 'userField', 0, 1000);
+      const itemField = integer(o['itemField'], 'itemField', 0, 1000);
+      if (userField === itemField) throw new ApiError('itemField: the user and the item must be two different fields', 'bad-request', 'itemField');
+      const payload: CollaborativeCompareJobPayload = { input: { base, userField, itemField }, cacheDir: ctx.cacheDir };
+      if (o['models'] !== undefined) {
+        payload.input.models = array(o['models'], 'models', (v, field) => oneOf(v, field, ['user-knn', 'item-knn', 'als', 'als-implicit'] as const), { min: 1, max: 4 });
+      }
+      return ctx.jobs.start<CollaborativeCtrResult>({ kind: 'cf-compare', payload }, () => undefined).done;
     },
   };
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { createStudioService, type StudioService } from '../../service/create';
 import type {
+  CollaborativeCtrKind,
   DatasetSpec,
   EarlyStoppingSpec,
   MethodInput,
@@ -24,6 +25,9 @@ import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from './args'
 import { OptionReader } from './options';
 import { ProgressReporter } from './progress';
 import { applyCompressionArgs, COMPRESSION_OPTIONS, COMPRESSION_USAGE, planLines } from './memory';
+
+/** Names `compare --models` takes for collaborative filtering on a field pair (runs.compareCollaborative). */
+const COLLABORATIVE_NAMES: readonly CollaborativeCtrKind[] = ['user-knn', 'item-knn', 'als', 'als-implicit'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -294,7 +298,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
   const specs: Record<string, Record<string, OptionKind>> = {
     train: TRAIN_OPTIONS,
     plan: TRAIN_OPTIONS,
-    compare: { ...TRAIN_OPTIONS, models: 'list' },
+    compare: { ...TRAIN_OPTIONS, models: 'list', 'cf-fields': 'list' },
     resume: { run: 'string' },
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string', overwrite: 'boolean' },
@@ -385,17 +389,38 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'compare': {
       const base = await buildStartInput(cli, args);
       const presets = await cli.call('presets.list', {});
-      const names = options.list('models') ?? ['dlrm', 'dcn', 'fm', 'lr'];
+      const requested = options.list('models') ?? ['dlrm', 'dcn', 'fm', 'lr'];
+      const collaborative = requested.filter((name): name is CollaborativeCtrKind => (COLLABORATIVE_NAMES as readonly string[]).includes(name));
+      const names = requested.filter((name) => !(COLLABORATIVE_NAMES as readonly string[]).includes(name));
+      const cfFields = (options.list('cf-fields') ?? ['C1', 'C2']).map((field, index) => {
+        const match = /^C(\d+)$/i.exec(field.trim());
+        if (!match || Number(match[1]) < 1) throw new UsageError(`--cf-fields takes two categorical fields like C1,C2; item ${index + 1} is "${field}"`);
+        return Number(match[1]) - 1;
+      });
+      if (cfFields.length !== 2) throw new UsageError(`--cf-fields takes exactly two fields (user,item), got ${cfFields.length}`);
       const models = names.map((name) => {
         const preset = presets.find((p) => p.name === name) ?? presets.find((p) => p.model.kind === name);
         if (!preset) throw new UsageError(`unknown model "${name}"`);
         return { ...preset.model, hashSize: base.model.hashSize };
       });
-      const { group, ids } = await cli.call('runs.compareModels', { base, models });
-      cli.info(`group ${group}: ${ids.length} runs`);
       const results: RunDetail[] = [];
-      for (const id of ids) results.push(await cli.followRun(id));
-      cli.print(results.map((r) => ({ id: r.id, name: r.name, model: r.modelKind, status: r.status, params: r.paramCount, test: r.test, samplesPerSec: r.last.samplesPerSec })));
+      if (models.length > 0) {
+        const { group, ids } = await cli.call('runs.compareModels', { base, models });
+        cli.info(`group ${group}: ${ids.length} runs`);
+        for (const id of ids) results.push(await cli.followRun(id));
+      }
+      const rows: unknown[] = results.map((r) => ({ id: r.id, name: r.name, model: r.modelKind, status: r.status, params: r.paramCount, test: r.test, samplesPerSec: r.last.samplesPerSec }));
+      if (collaborative.length > 0) {
+        const [userField, itemField] = cfFields as [number, number];
+        cli.info(`collaborative filtering on C${userField + 1} (users) x C${itemField + 1} (items): ${collaborative.join(', ')} ...`);
+        const cf = await cli.call('runs.compareCollaborative', { base, userField, itemField, models: collaborative });
+        cli.info(`${cf.users} users, ${cf.items} items, ${cf.pairs} pairs in ${cf.trainRows} training rows; ${(cf.testCoverage * 100).toFixed(1)}% of ${cf.testRows} test rows have both seen in training`);
+        for (const row of cf.rows) {
+          cli.info(`${row.name}: test AUC ${row.test.auc?.toFixed(4) ?? 'n/a'}${row.probability ? `, log loss ${row.test.logLoss?.toFixed(4) ?? 'n/a'}` : ' (a score, no log loss)'}`);
+          rows.push({ name: `${row.name} (C${userField + 1} x C${itemField + 1})`, model: row.kind, status: 'finished', test: row.test, fitSeconds: row.fitSeconds });
+        }
+      }
+      cli.print(rows);
       return results.every((r) => r.status === 'finished') ? 0 : 1;
     }
     case 'eval': {

@@ -6,6 +6,7 @@ import { trainJob } from './train-job';
 import { simulateJob } from './simulate-job';
 import { antidoteJob } from './antidote-job';
 import { mfTieJob } from './mf-tie-job';
+import { collaborativeCompareJob } from './cf-compare-job';
 import { exploreJob } from './explore-job';
 import { exportTorchJob, importTorchJob } from './torch-job-jobs';
 import { benchJob, componentBenchJob, evaluateJob, generateJob, predictJob } from './tool-jobs';
@@ -15,6 +16,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   simulate: simulateJob,
   antidote: antidoteJob,
   'mf-tie': mfTieJob,
+  'cf-compare': collaborativeCompareJob,
   explore: exploreJob,
   generate: generateJob,
   bench: benchJob,
