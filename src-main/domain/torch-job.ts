@@ -43,7 +43,20 @@ export interface TorchJobConfig {
   rows: { train: number; valid: number; test: number };
   plan: TablePlacement;
   createdAt: string;
+  /** The copy of the data in TorchRec's per-day .npy layout (absent in older jobs). */
+  torchrec?: TorchrecLayout;
 }
+
+/** TorchRec's per-day .npy copy of a job's data (`folder` inside the job folder), or why there is none. */
+export type TorchrecLayout =
+  | {
+      folder: string;
+      /** Days written with their rows: training days 0.., and day 23 = valid then test rows. */
+      days: { day: number; rows: number }[];
+      /** The dlrm_main.py command line for this data and model. */
+      command: string;
+    }
+  | { folder: null; reason: string };
 
 /** What the script writes to metrics.jsonl, one JSON object per line (rank 0 only). */
 export type TorchJobEvent =

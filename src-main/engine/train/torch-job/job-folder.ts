@@ -13,6 +13,8 @@
  *   init/weights.bin             tensor file "dlrm-studio-torch-init": table/<f> [rows_f, D], dense/<i>
  *                                (per layer weight [K, N] then bias [N], bottom then top)
  *   app/                         what the app needs to import the result (preprocessing, feature stats)
+ *   torchrec/day_<k>_{dense,sparse,labels}.npy  the same rows in TorchRec's per-day layout (torchrec-npy.ts),
+ *                                when the model has Criteo's 13 dense and 26 categorical features
  *   output/                      written by the script: metrics.jsonl, weights-rank<r>.bin, test-predictions.f32
  * The train split is stored in the order of the app's first epoch for the run's seed, so a 1-epoch
  * job sees exactly the batches the app would.
@@ -25,10 +27,11 @@ import type { BatchSourceLike } from '../../data/batch-source';
 import { orderedBatches } from '../../data/batch-source';
 import { createModel } from '../../model/models';
 import { Dlrm } from '../../model/dlrm';
-import type { DatasetSpec, TablePlacement, TorchJobConfig, TorchJobEvent } from '../../../domain';
+import type { DatasetSpec, TablePlacement, TorchJobConfig, TorchJobEvent, TorchrecLayout } from '../../../domain';
 import { readTensorFile, writeTensorFile } from '../tensor-file';
 import type { TrainJob } from '../trainer';
 import { TORCH_JOB_SCRIPT } from './script';
+import { TorchrecDaysWriter, torchrecCommand, torchrecLayoutRefusal } from './torchrec-npy';
 
 export const TORCH_JOB_FILES = {
   config: 'job.json',
@@ -40,6 +43,7 @@ export const TORCH_JOB_FILES = {
   output: 'output',
   log: 'metrics.jsonl',
   testPredictions: 'test-predictions.f32',
+  torchrec: 'torchrec',
 } as const;
 
 export const TORCH_INIT_FORMAT = 'dlrm-studio-torch-init';
@@ -58,6 +62,8 @@ export interface WriteTorchJobInput {
   appFiles?: Record<string, Buffer | string>;
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
+  /** TorchRec's per-day .npy copy: false to leave it out; dayRows: rows per training day file (default 4,000,000). */
+  torchrec?: false | { dayRows?: number };
 }
 
 /** Writes a job folder; returns the bytes written. Needs a tfjs backend (the initial weights are the app's). */
@@ -91,6 +97,10 @@ export function writeTorchJob(input: WriteTorchJobInput): { bytes: number; confi
     model.dispose();
   }
 
+  // TorchRec's layout, beside the column files, when the model has Criteo's shape
+  const torchrecRefusal = input.torchrec === false ? 'left out on request' : torchrecLayoutRefusal(arch.numDense, arch.numFeatures);
+  const torchrecDir = path.join(dir, TORCH_JOB_FILES.torchrec);
+  const torchrecWriter = torchrecRefusal === null ? new TorchrecDaysWriter(torchrecDir, input.torchrec ? input.torchrec.dayRows : undefined) : null;
   const totalRows = data.train.numRows + (data.valid?.numRows ?? 0) + (data.test?.numRows ?? 0);
   let written = 0;
   const report = (split: string) => input.onProgress?.(totalRows > 0 ? written / totalRows : 1, `writing the ${split} split`);
@@ -101,6 +111,8 @@ export function writeTorchJob(input: WriteTorchJobInput): { bytes: number; confi
         for (const batch of batches) {
           if (input.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
           writer.add(batch);
+          if (name === 'train') torchrecWriter?.addTrain(batch);
+          else torchrecWriter?.addEval(batch);
           written += batch.size;
           report(name);
         }
@@ -111,12 +123,27 @@ export function writeTorchJob(input: WriteTorchJobInput): { bytes: number; confi
     bytes += writer.bytes;
     return writer.rows;
   };
-  const rows = {
-    // the app's first epoch, batch by batch: a 1-epoch job trains on exactly the app's batches
-    train: writeSplit('train', data.train.batches(0, job.train.batchSize, job.train.seed)),
-    valid: writeSplit('valid', data.valid ? orderedBatches(data.valid, 4096) : null),
-    test: writeSplit('test', data.test ? orderedBatches(data.test, 4096) : null),
-  };
+  let rows: TorchJobConfig['rows'];
+  let torchrec: TorchrecLayout;
+  try {
+    rows = {
+      // the app's first epoch, batch by batch: a 1-epoch job trains on exactly the app's batches
+      train: writeSplit('train', data.train.batches(0, job.train.batchSize, job.train.seed)),
+      // valid before test: TorchRec's loader takes the first half of day 23 as validation
+      valid: writeSplit('valid', data.valid ? orderedBatches(data.valid, 4096) : null),
+      test: writeSplit('test', data.test ? orderedBatches(data.test, 4096) : null),
+    };
+  } finally {
+    const closed = torchrecWriter?.close();
+    if (closed) bytes += closed.bytes;
+    torchrec = closed
+      ? {
+          folder: TORCH_JOB_FILES.torchrec,
+          days: closed.days,
+          command: torchrecCommand({ npyDir: `<job folder>/${TORCH_JOB_FILES.torchrec}`, ranks: plan.worldSize, tableSizes: job.tableSizes, embeddingDim: arch.embeddingDim, bottomSizes: arch.bottomSizes, topSizes: arch.topSizes, batchSize: job.train.batchSize, epochs: job.train.epochs, learningRate: job.optimizer.learningRate }),
+        }
+      : { folder: null, reason: torchrecRefusal ?? 'not written' };
+  }
 
   if (input.appFiles) {
     fs.mkdirSync(path.join(dir, TORCH_JOB_FILES.app), { recursive: true });
@@ -139,6 +166,7 @@ export function writeTorchJob(input: WriteTorchJobInput): { bytes: number; confi
     rows,
     plan,
     createdAt: new Date().toISOString(),
+    torchrec,
   };
   const texts: [string, string][] = [
     [TORCH_JOB_FILES.config, `${JSON.stringify(config, null, 2)}\n`],
@@ -355,5 +383,36 @@ data/<split>.categorical.i32 [N, ${config.architecture.numFeatures}] (table row 
 Rows: train ${config.rows.train}, valid ${config.rows.valid}, test ${config.rows.test}. The train split is in
 the order of the app's first epoch for seed ${config.train.seed}; later epochs are shuffled by
 numpy.random.default_rng([seed, epoch]) (not the app's order).
+${torchrecReadme(config)}`;
+}
+
+/** The README's TorchRec section: the layout written, or why there is none. */
+function torchrecReadme(config: TorchJobConfig): string {
+  const layout = config.torchrec;
+  if (!layout) return '';
+  if (layout.folder === null) return `
+## TorchRec
+No TorchRec copy of the data: ${layout.reason}.
+`;
+  const trainDays = layout.days.filter((d) => d.day !== 23);
+  const evalDay = layout.days.find((d) => d.day === 23);
+  const sameSplits = evalDay !== undefined && config.rows.valid === Math.ceil(evalDay.rows / 2);
+  return `
+## TorchRec (for users who have it)
+${layout.folder}/ holds the same rows in the per-day .npy layout TorchRec's DLRM example reads
+(\`examples/dlrm/dlrm_main.py --in_memory_binary_criteo_path\`, InMemoryBinaryCriteoIterDataPipe):
+day_<k>_dense.npy float32 [N, 13] · day_<k>_sparse.npy int32 [N, 26] · day_<k>_labels.npy int32 [N, 1].
+Training days: ${trainDays.map((d) => `day_${d.day} (${d.rows} rows)`).join(', ') || 'none'}, the train split in the app's first-epoch order.
+Day 23${evalDay ? ` (${evalDay.rows} rows)` : ' (absent: no valid or test rows)'}: the valid split, then the test split. TorchRec takes the first
+ceil(N / 2) rows of day 23 as its validation set and the rest as its test set${sameSplits ? ', which here are exactly the app\'s valid and test splits' : `; here the valid split has ${config.rows.valid} rows and the test split ${config.rows.test}, so TorchRec's halves differ from the app's splits`}.
+Sparse values are the app's table rows (below each table's size, so the loader's modulo by
+--num_embeddings_per_feature keeps them). Dense values are the app's inputs (log(max(x,0)+1) for
+Criteo), not TorchRec's own preprocessing (log(x+3) of the raw integers).
+
+From a TorchRec checkout's examples/dlrm folder:
+    ${layout.command.replace('<job folder>', '<this folder>')}
+
+dlrm_main.py trains its own DLRM (dot interaction, its own initial weights, SGD unless your version
+has --adagrad; --batch_size is per rank), so its numbers are comparable to this run's, not equal.
 `;
 }
