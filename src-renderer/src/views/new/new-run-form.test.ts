@@ -40,6 +40,13 @@ describe('new-run form', () => {
     ]);
   });
 
+  it('checks the hybrid parallel workers', () => {
+    expect(validateForm({ ...valid, train: { ...valid.train, hybridWorkers: 4 } })).toEqual([]);
+    expect(validateForm({ ...valid, train: { ...valid.train, hybridWorkers: 2.5 } })).toEqual(['Hybrid parallel workers: empty (off) or a whole number from 1 to 64.']);
+    expect(validateForm({ ...valid, train: { ...valid.train, hybridWorkers: 65 } })).toHaveLength(1);
+    expect(validateForm({ ...valid, model: { ...valid.model, kind: 'lr' }, train: { ...valid.train, hybridWorkers: 2 } })).toEqual(['Hybrid parallel workers: DLRMs only (leave it empty for this model).']);
+  });
+
   it('checks the weight decay', () => {
     expect(validateForm({ ...valid, optimizer: { ...valid.optimizer, weightDecay: 1e-4 } })).toEqual([]);
     expect(validateForm({ ...valid, optimizer: { ...valid.optimizer, weightDecay: -1 } })).toEqual(['Weight decay: a number from 0 to 10.']);

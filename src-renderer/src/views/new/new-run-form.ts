@@ -45,6 +45,10 @@ export function validateForm(input: StartRunInput): string[] {
     errors.push('Checkpoint every: 0 or more steps.');
   }
   if (!Number.isInteger(train.seed)) errors.push('Seed: a whole number.');
+  if (train.hybridWorkers !== undefined && !(Number.isInteger(train.hybridWorkers) && train.hybridWorkers >= 1 && train.hybridWorkers <= 64)) {
+    errors.push('Hybrid parallel workers: empty (off) or a whole number from 1 to 64.');
+  }
+  if (train.hybridWorkers !== undefined && model.kind !== 'dlrm') errors.push('Hybrid parallel workers: DLRMs only (leave it empty for this model).');
   if (!(typeof train.maxBadRowShare === 'number' && train.maxBadRowShare >= 0 && train.maxBadRowShare <= 1)) {
     errors.push('Bad-row share: between 0 and 1.');
   }
