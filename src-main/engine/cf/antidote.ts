@@ -21,7 +21,11 @@
  * dR/dq_j = (2/N) C q_j for polarisation (C the covariance of the real users' factors) and
  * (L_A - L_B)/2 (dL_A/dq_j - dL_B/dq_j) for unfairness. After each gradient step the antidote users'
  * factors are re-solved on their ratings, then the item factors (an item half-step), the real users'
- * factors staying at the recommender's (workingModel). What is
+ * factors staying at the recommender's (workingModel). For unfairness that is not enough: a group's
+ * error is a sum of the real users' own residuals, which their next half-step re-fits, so the working
+ * model there is a warm-started refit of UNFAIRNESS_REFIT_ALTERNATIONS full alternations
+ * (refitWorkingModel), the gradient still the first-order one above at that model (the paper's
+ * scheme: a gradient step on the antidote data, then ALS on real plus antidote data). What is
  * reported is measured after a full refit (the same ALS settings, seed and alternations) with and
  * without the antidote users, not from the approximation.
  *
@@ -174,6 +178,28 @@ export function workingModel(real: RatingMatrix, ratings: Float64Array, A: numbe
 }
 
 /**
+ * The working model of the unfairness objective: the recommender refitted on the real and antidote
+ * ratings by `alternations` full ALS alternations (every user, then every item), warm-started from
+ * `previous` (the last working model, real and antidote users and items). Unlike workingModel it lets
+ * the real users' factors follow the antidote data: a group's error is a sum of the real users' own
+ * residuals, and a user half-step re-fits exactly those, undoing much of what moving the items alone
+ * would promise (held fixed, the steps lowered the working model's gap and the refit's gap not at all).
+ */
+export function refitWorkingModel(real: RatingMatrix, ratings: Float64Array, A: number, als: AlsOptions, previous: AlsModel, alternations: number): AlsModel {
+  const model = new AlsModel(withAntidote(real, ratings, A), als);
+  model.userFactors.set(previous.userFactors.subarray(0, model.userFactors.length));
+  model.itemFactors.set(previous.itemFactors);
+  for (let t = 0; t < alternations; t++) {
+    model.halfStep('users');
+    model.halfStep('items');
+  }
+  return model;
+}
+
+/** Warm-started ALS alternations of the unfairness working model per gradient step. */
+export const UNFAIRNESS_REFIT_ALTERNATIONS = 3;
+
+/**
  * dR/dq_j for every item [N, D] of the objective at the current model (real users 0 .. U-1).
  */
 export function objectiveGradient(model: AlsModel, real: RatingMatrix, groups: Uint8Array, objective: AntidoteObjective): Float64Array {
@@ -322,6 +348,7 @@ export function computeAntidote(real: RatingMatrix, options: AntidoteOptions): A
 
   // the working model: real users' factors from the recommender, antidote users solved on their ratings
   let model = workingModel(real, ratings, A, als, beforeModel.userFactors, beforeModel.itemFactors);
+  if (options.objective === 'unfairness') model = refitWorkingModel(real, ratings, A, als, model, UNFAIRNESS_REFIT_ALTERNATIONS);
   const objectiveOf = (m: AlsModel): number => {
     const metrics = socialMetrics(m, real, options.groups);
     return options.objective === 'polarization' ? metrics.polarization : metrics.unfairness;
@@ -335,8 +362,10 @@ export function computeAntidote(real: RatingMatrix, options: AntidoteOptions): A
     norm = Math.sqrt(norm / Math.max(1, A * N));
     if (!(norm > 0)) break;
     for (let k = 0; k < ratings.length; k++) ratings[k] = Math.min(high, Math.max(low, ratings[k]! - (stepSize * gradient[k]!) / norm));
-    // the antidote users' factors, then the item factors, follow the new ratings
-    model = workingModel(real, ratings, A, als, beforeModel.userFactors, model.itemFactors);
+    // the antidote users' factors, then the item factors (and for unfairness the real users'), follow the new ratings
+    model = options.objective === 'unfairness'
+      ? refitWorkingModel(real, ratings, A, als, model, UNFAIRNESS_REFIT_ALTERNATIONS)
+      : workingModel(real, ratings, A, als, beforeModel.userFactors, model.itemFactors);
     const objective = objectiveOf(model);
     if (objective < bestObjective) {
       bestObjective = objective;
