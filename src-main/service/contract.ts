@@ -119,7 +119,8 @@ export interface StudioMethods {
    */
   'jobs.exportTorch': (input: { id?: string; config?: StartRunInput; outDir: string; worldSize?: number; tableOwner?: number[]; memoryBudgetBytes?: number }) => ExportJobResult;
   /** Follows a job (its folder, or a copy of its output folder) as a tracked run; its weights are imported when it finishes. */
-  'jobs.followTorch': (input: { dir: string; name?: string }) => { id: string };
+  /** runId: an interrupted run that followed this job, to follow it again (its metrics are read anew from the log). */
+  'jobs.followTorch': (input: { dir: string; name?: string; runId?: string }) => { id: string };
 
   'sim.start': (input: SimulationSpec) => { id: string };
   'sim.cancel': (input: { id: string }) => { ok: true };

@@ -132,7 +132,14 @@ export class StudioService implements ServiceDoor {
    * and is stored as 'interrupted', resumable. The database stays open; `close` follows.
    */
   async interruptRuns(): Promise<void> {
+    // followed torch.distributed jobs first: their runs say how to follow again, not how to resume
+    this.torchJobFollower.interrupt();
     await this.runManager.shutdown();
+  }
+
+  /** Whether this service is following run `id`'s torch.distributed job (it trains elsewhere: stopping means unfollowing). */
+  isFollowingJob(id: string): boolean {
+    return this.torchJobFollower.isFollowing(id);
   }
 
   /** Stops running jobs (their runs end as interrupted and can be resumed) and closes the database. */

@@ -2,6 +2,8 @@
  * torch.distributed jobs: export a run (or a configuration) as a job folder, and follow a job's
  * metrics log as a tracked run (live while it trains, or later from a copied output folder); when
  * the job finishes, its weights are imported as the run's model so Explore and scoring work on it.
+ * Stopping the follower (Ctrl+C in `follow-job`) leaves the job alone and the run 'interrupted';
+ * following the same folder again with the run's id re-reads the log into that run.
  */
 import { existsSync, closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,10 +36,15 @@ export class TorchJobFollower {
 
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Starts following the job in dir (a job folder or a copy of its output folder); returns the new run's id. */
-  follow(dir: string, name?: string): string {
+  /**
+   * Starts following the job in dir (a job folder or a copy of its output folder); returns the run's id.
+   * @param runId an interrupted run that followed this job before: its metrics are cleared and the
+   *   whole log is read into it again (the log is append-only, so nothing is lost or doubled).
+   */
+  follow(dir: string, name?: string, runId?: string): string {
     const config = readJobConfig(dir);
     const outputDir = jobOutputFolder(dir);
+    if (runId !== undefined) return this.followAgain(runId, config, outputDir);
     const input: StartRunInput = {
       name: name ?? `${config.runName ?? config.model.preset ?? 'dlrm'} · torch.distributed ${config.plan.worldSize} ranks`,
       tags: ['torch.distributed'],
@@ -48,6 +55,25 @@ export class TorchJobFollower {
     };
     const id = this.ctx.store.createRun(input, { name: input.name ?? 'torch.distributed job' });
     this.ctx.store.ensureRunFolder(id);
+    this.startPolling(id, config, outputDir);
+    return id;
+  }
+
+  private followAgain(id: string, config: TorchJobConfig, outputDir: string): string {
+    const run = this.ctx.store.getRun(id);
+    if (this.followed.has(id)) throw new ApiError(`run ${id} is already being followed`, 'conflict', 'runId');
+    if (run.status !== 'interrupted') throw new ApiError(`run ${id} is ${run.status}; only an interrupted run can follow its job again`, 'conflict', 'runId');
+    if (!run.tags.includes('torch.distributed') || JSON.stringify(run.config.model) !== JSON.stringify(config.model)) {
+      throw new ApiError(`run ${id} was not following this job (its model differs from the job's)`, 'bad-request', 'runId');
+    }
+    // back to queued with every metric point dropped (no checkpoint): the log is read from its first line
+    this.ctx.store.prepareResume(id);
+    this.ctx.emit({ type: 'run-status', runId: id, status: 'queued', error: null });
+    this.startPolling(id, config, outputDir);
+    return id;
+  }
+
+  private startPolling(id: string, config: TorchJobConfig, outputDir: string): void {
     const state: Followed = {
       id,
       config,
@@ -61,11 +87,37 @@ export class TorchJobFollower {
     };
     this.followed.set(id, state);
     this.poll(state);
-    return id;
   }
 
   isFollowing(id: string): boolean {
     return this.followed.has(id);
+  }
+
+  /**
+   * Stops following every job (Ctrl+C in follow-job, a stop signal): what the log holds so far is
+   * read, and each run not ended becomes 'interrupted', saying how to follow it again. The jobs
+   * themselves keep running. A run whose weights are being imported is left to finish.
+   * @returns the ids of the runs interrupted.
+   */
+  interrupt(): string[] {
+    const interrupted: string[] = [];
+    for (const state of [...this.followed.values()]) {
+      if (state.ended) continue;
+      this.poll(state);
+      if (state.ended) continue;
+      state.ended = true;
+      clearInterval(state.timer);
+      this.followed.delete(state.id);
+      const error = `stopped following the job after line ${state.lineNumber} of ${state.log} (the job itself was not stopped); follow it again into this run: node out/main/cli.js follow-job --dir ${state.outputDir} --run ${state.id}`;
+      try {
+        this.ctx.store.markRunInterrupted(state.id, error);
+      } catch {
+        continue; // deleted meanwhile
+      }
+      interrupted.push(state.id);
+      this.ctx.emit({ type: 'run-status', runId: state.id, status: 'interrupted', error });
+    }
+    return interrupted;
   }
 
   /** Stops following (the app closes); the runs stay as they are (running ones are interrupted by the store on the next start). */
@@ -201,11 +253,13 @@ export function torchJobMethods(ctx: ServiceContext, follower: TorchJobFollower)
     },
     'jobs.followTorch': (raw) => {
       const o = object(raw);
-      onlyKeys(o, ['dir', 'name']);
+      onlyKeys(o, ['dir', 'name', 'runId']);
       const dir = policyPath(o['dir'], 'dir', ctx.paths);
       if (!existsSync(dir)) throw new ApiError(`dir: no folder at ${dir}`, 'bad-request', 'dir');
       const name = o['name'] === undefined ? undefined : string(o['name'], 'name', { min: 1, max: 200 });
-      return { id: follower.follow(dir, name) };
+      const runId = o['runId'] === undefined ? undefined : string(o['runId'], 'runId', { min: 1, max: 100 });
+      if (name !== undefined && runId !== undefined) throw new ApiError('give name or runId, not both (a run followed again keeps its name)', 'bad-request', 'name');
+      return { id: follower.follow(dir, name, runId) };
     },
   };
 }

@@ -213,6 +213,11 @@ export function markRunEnded(db: WritableDB, id: string, status: EndStatus, erro
   transition(db, id, status, `ended_at = @endedAt, error = @error${progress}`, { endedAt, error });
 }
 
+/** running (or queued) -> interrupted, for one run, with end time and a message saying how to go on (e.g. a followed job no longer followed). */
+export function markRunInterrupted(db: WritableDB, id: string, error: string, endedAt: string = nowIso()): void {
+  transition(db, id, 'interrupted', 'ended_at = @endedAt, error = @error', { endedAt, error });
+}
+
 /**
  * Every run left 'running' or 'queued' by a process that is gone becomes 'interrupted'; returns
  * their ids. A run whose owner process is another live process is left alone (e.g. the CLI opened

@@ -49,6 +49,7 @@ import {
   insertRun,
   listRuns,
   markRunEnded,
+  markRunInterrupted,
   markRunQueuedForResume,
   markRunStarted,
   markRunsInterrupted,
@@ -267,6 +268,11 @@ export class WritableStore extends ReadonlyStore {
   /** -> finished (progress 1) / failed / cancelled, with end time and error. */
   markRunEnded(id: string, status: EndStatus, error?: string | null): void {
     markRunEnded(this.db, id, status, error ?? null);
+  }
+
+  /** running (or queued) -> interrupted with a message saying how to go on. */
+  markRunInterrupted(id: string, error: string): void {
+    markRunInterrupted(this.db, id, error);
   }
 
   setRunProgress(id: string, progress: number): void {

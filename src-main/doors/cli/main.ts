@@ -95,8 +95,9 @@ ${COMPRESSION_USAGE}
   export-job --run ID --out DIR [--ranks N] [--plan 0,0,1,...] [--budget-mb MB]   (or train options instead of --run)
              write a torch.distributed job folder: the hybrid-parallel training script, job.json, the prepared
              data, the run's initial weights; --plan puts table f on rank plan[f] (default: the planner's)
-  follow-job --dir DIR [--name NAME]   track a job (its folder or a copy of its output/) as a run until it ends,
-             then import its weights as the run's model
+  follow-job --dir DIR [--name NAME | --run ID]   track a job (its folder or a copy of its output/) as a run until it
+             ends, then import its weights as the run's model; Ctrl+C stops following (the job keeps training) and
+             leaves the run interrupted; --run ID follows the job again into that run
   runs       list [--status S] [--tag T] [--text Q] | show ID | export ID... --out FILE | csv ID... --out FILE
              | import FILE | delete ID... | rename ID NAME   (export/csv: --overwrite to replace an existing --out file)
 common: --data-dir DIR (default: the app's data folder)  --json (print only the final JSON)`;
@@ -148,8 +149,11 @@ class Cli {
     });
   }
 
-  /** Follows a run's events until it ends; returns its final detail. */
-  async followRun(id: string): Promise<RunDetail> {
+  /**
+   * Follows a run's events until it ends; returns its final detail.
+   * @param jobDir set when the run follows a torch.distributed job there: a stop signal then stops following, not the job.
+   */
+  async followRun(id: string, jobDir?: string): Promise<RunDetail> {
     const ended = new Set<RunStatus>(['finished', 'failed', 'cancelled', 'interrupted']);
     let resolveEnd!: () => void;
     const endPromise = new Promise<void>((r) => (resolveEnd = r));
@@ -171,7 +175,11 @@ class Cli {
     // Ctrl+C or SIGTERM stops the command, not the run: the run is checkpointed and stored as
     // interrupted (as after a crash), and resumes with `resume --run ID`.
     const onSignal = (signal: NodeJS.Signals): void => {
-      this.info(`${signal}: stopping; run ${id} is checkpointed and marked interrupted (resume it with: node out/main/cli.js resume --run ${id})`);
+      if (jobDir !== undefined) {
+        this.info(`${signal}: stopped following; the job keeps training; run ${id} is marked interrupted (follow it again: node out/main/cli.js follow-job --dir ${jobDir} --run ${id})`);
+      } else {
+        this.info(`${signal}: stopping; run ${id} is checkpointed and marked interrupted (resume it with: node out/main/cli.js resume --run ${id})`);
+      }
       void this.service.interruptRuns();
     };
     process.once('SIGINT', onSignal);
@@ -313,7 +321,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
     sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
     'export-job': { ...TRAIN_OPTIONS, run: 'string', out: 'string', ranks: 'number', plan: 'list', 'budget-mb': 'number' },
-    'follow-job': { dir: 'string', name: 'string' },
+    'follow-job': { dir: 'string', name: 'string', run: 'string' },
   };
   const spec = specs[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
@@ -380,9 +388,11 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     }
     case 'follow-job': {
       const name = options.string('name');
-      const { id } = await cli.call('jobs.followTorch', { dir: need('dir'), ...(name ? { name } : {}) });
-      cli.info(`following the job as run ${id}`);
-      const detail = await cli.followRun(id);
+      const runId = options.string('run');
+      const dir = need('dir');
+      const { id } = await cli.call('jobs.followTorch', { dir, ...(name ? { name } : {}), ...(runId ? { runId } : {}) });
+      cli.info(`following the job as run ${id}${runId ? ' (again: its metrics are read anew from the log)' : ''} (Ctrl+C stops following, not the job)`);
+      const detail = await cli.followRun(id, dir);
       cli.print(detail);
       return detail.status === 'finished' ? 0 : 1;
     }
