@@ -65,6 +65,8 @@ const REFUSALS: Partial<Record<MethodName, { input: unknown; field: string }>> =
   'sim.get': { input: {}, field: 'id' },
   'sim.policies': { input: { id: 5 }, field: 'id' },
   'sim.antidote': { input: { budgets: [0.05, 0] }, field: 'budgets[1]' },
+  'sim.mfTie': { input: { factors: 0 }, field: 'factors' },
+  'runs.compareCollaborative': { input: { base: {}, userField: 0, itemField: 1, bogus: 1 }, field: 'bogus' },
   'sim.delete': { input: {}, field: 'id' },
 };
 
