@@ -44,13 +44,14 @@ describe('sweep resume after SIGKILL', () => {
     const expected = JSON.parse(whole.stdout) as SweepOut;
     expect(expected.trials.map((t) => t.state).sort()).toEqual(['finished', 'finished', 'pruned', 'pruned']);
 
-    // the same sweep, killed once trial 1 has trained past its first checkpoint
+    // the same sweep, killed while a trial's run trains past a checkpoint and another trial has reported
     const dataDir = join(root, 'killed');
     const child = spawn(process.execPath, sweepArgs(dataDir, specFile), { stdio: 'ignore' });
     const dbPath = join(dataDir, 'studio.sqlite');
     const deadline = Date.now() + 150_000;
     let sweepId: string | null = null;
     let before: Map<number, string | null> = new Map();
+    let killedTrial = -1;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       if (!existsSync(dbPath)) continue;
@@ -64,9 +65,15 @@ describe('sweep resume after SIGKILL', () => {
         const sweep = reader.listSweeps()[0];
         if (!sweep) continue;
         sweepId = sweep.id;
-        const trial1 = reader.getSweep(sweep.id).trialList[1]!;
-        if (trial1.runId !== null && trial1.completedRung < 0 && (reader.getRun(trial1.runId).lastCheckpointStep ?? 0) >= 5) {
-          before = new Map(reader.getSweep(sweep.id).trialList.map((t) => [t.index, t.runId]));
+        const trials = reader.getSweep(sweep.id).trialList;
+        const training = trials.find((t) => {
+          if (t.runId === null) return false;
+          const run = reader.getRun(t.runId);
+          return run.status === 'running' && (run.lastCheckpointStep ?? 0) >= 5;
+        });
+        if (training && trials.some((t) => t.completedRung >= 0)) {
+          killedTrial = training.index;
+          before = new Map(trials.map((t) => [t.index, t.runId]));
           break;
         }
       } finally {
@@ -74,7 +81,7 @@ describe('sweep resume after SIGKILL', () => {
       }
     }
     expect(sweepId).not.toBeNull();
-    expect(before.get(1)).toBeTruthy();
+    expect(killedTrial).toBeGreaterThanOrEqual(0);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
@@ -82,7 +89,7 @@ describe('sweep resume after SIGKILL', () => {
     try {
       expect(store.integrityCheck()).toEqual(['ok']);
       expect(store.getSweep(sweepId!).status).toBe('interrupted');
-      expect(store.getRun(before.get(1)!).status).toBe('interrupted');
+      expect(store.getRun(before.get(killedTrial)!).status).toBe('interrupted');
     } finally {
       store.close();
     }
