@@ -126,6 +126,12 @@ export interface TrainSpec {
    */
   hybridWorkers?: number;
   /**
+   * Bytes one hybrid worker may hold (its tables or row ranges with their row-wise state, plus the
+   * MLPs with their optimizer state): the planner splits a table that fits no worker whole by rows
+   * over several, and refuses, with the numbers, a run that fits no plan. Absent: no limit.
+   */
+  hybridMemoryBudgetBytes?: number;
+  /**
    * Stop when the validation metric stops improving and keep the best evaluation's model (absent:
    * off; the doors turn it on for runs of more than one epoch).
    */

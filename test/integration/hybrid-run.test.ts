@@ -60,4 +60,25 @@ describe('a hybrid parallel run', () => {
     // one thread times its own phases (no exchange there)
     expect((await phaseSeries(one.id)).map((s) => s.name).sort()).toEqual(['phase/backward', 'phase/bottomMlp', 'phase/denseUpdate', 'phase/interaction', 'phase/lookup', 'phase/sparseUpdate', 'phase/topMlp']);
   });
+
+  it('with a memory budget per worker, splits tables by rows where none fits whole, matches one thread, and refuses a budget no plan fits', async () => {
+    const one = await finished(((await service.call('runs.start', base)) as { id: string }).id);
+    expect(one.status).toBe('finished');
+    // MLPs: bottom 13-16-8 (360) and top 359-32-1 (11,553) parameters, x3 with Adam; 26 tables of 500 rows x 8
+    const denseParams = 360 + 11_553;
+    expect(one.paramCount).toBe(denseParams + 26 * 500 * 8);
+    const denseBytes = denseParams * 4 * 3;
+    // 26 tables of 500 x (8 + 1) x 4 = 18,000 B over 3 workers: 156,000 B each; 8 whole tables a worker
+    // leave 12,000 B free each, so the last two tables fit only split by rows
+    const input: StartRunInput = { ...base, train: { ...base.train, hybridWorkers: 3, hybridMemoryBudgetBytes: denseBytes + 156_500 } };
+    const three = await finished(((await service.call('runs.start', input)) as { id: string }).id);
+    expect(three.status, three.error ?? '').toBe('finished');
+    expect(three.backendDetail).toMatch(/hybrid parallel on 3 threads \(tables per worker 10\/10\/10; table \d+ split by rows over workers 0\/1\/2, table \d+ split by rows over workers 0\/1\/2;/);
+    expect(Math.abs((three.test?.auc ?? 0) - (one.test?.auc ?? 1))).toBeLessThan(0.005);
+
+    const tight: StartRunInput = { ...base, train: { ...base.train, hybridWorkers: 2, hybridMemoryBudgetBytes: denseBytes + 1_000 } };
+    const refused = await finished(((await service.call('runs.start', tight)) as { id: string }).id);
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatch(/this sharding plan cannot run: worker 0 would hold .* over its budget of/);
+  });
 });

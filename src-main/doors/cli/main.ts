@@ -47,6 +47,7 @@ commands:
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
              --hybrid N (DLRM: tables sharded over N threads, MLPs replicated; per-phase times recorded)
+             --hybrid-budget-mb M (bytes a hybrid worker may hold: a table that fits no worker whole is split by rows)
              --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
              --early-stop logloss|auc  --patience N (evaluations)  --min-delta X  --no-early-stop
                (on by default for more than one epoch: log loss, patience 3; the best evaluation's model is kept)
@@ -108,7 +109,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   'hash-size': 'number', 'cross-layers': 'number', pooling: 'string', 'sparse-mlp': 'string', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
   'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
-  threads: 'number', hybrid: 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
+  threads: 'number', hybrid: 'number', 'hybrid-budget-mb': 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
   ...COMPRESSION_OPTIONS,
 };
 const COMMON: Record<string, OptionKind> = { 'data-dir': 'string', json: 'boolean', help: 'boolean' };
@@ -254,6 +255,7 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   if (backend) input.train.backend = backend as NonNullable<StartRunInput['train']['backend']>;
   options.withNumber('threads', (value) => (input.train.threads = value as 1 | 2));
   options.withNumber('hybrid', (value) => (input.train.hybridWorkers = value));
+  options.withNumber('hybrid-budget-mb', (value) => (input.train.hybridMemoryBudgetBytes = Math.round(value * 1024 * 1024)));
   options.withNumber('sparse-lr', (value) => (input.optimizer.sparseLearningRate = value));
   options.withNumber('weight-decay', (value) => (input.optimizer.weightDecay = value));
   const earlyStopping = earlyStoppingFromArgs(options, input.train.epochs);

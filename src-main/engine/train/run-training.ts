@@ -5,7 +5,7 @@
  * checkpoints, cancellation, pausing at a step and resume. Works in-process or inside the training worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BestStepInfo, MetricValues, ModelSpec, RunProgress } from '../../domain';
+import type { BestStepInfo, MetricValues, ModelSpec, RunProgress, ShardingInput } from '../../domain';
 import { initBackend, type BackendInfo } from '../backend';
 import type { CtrModel, ModelWeights } from '../model/ctr-model';
 import { batchesPerEpoch, type BatchSourceLike } from '../data/batch-source';
@@ -22,7 +22,7 @@ import {
 import { initialEarlyStopState, observeEvaluation, type EarlyStopState } from './early-stopping';
 import { ParallelStepper } from './parallel';
 import { HybridStepper } from './hybrid';
-import { proposePlan } from './sharding-plan';
+import { checkPlan, proposePlan } from './sharding-plan';
 import { compressedOnGpuMessage, isCompressed } from '../model/table-layout';
 import { specHasSparseExtras } from '../model/architecture';
 import { computeMetrics } from './metrics';
@@ -175,7 +175,7 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     else if (sparseExtras && opts.parallelWorkerScript) threadNote = '; one thread (mean/max pooling and sparse MLPs train on one)';
     else if (opts.parallelWorkerScript && job.train.hybridWorkers && job.model.kind === 'dlrm' && (backend.name === 'wasm' || backend.name === 'cpu')) {
       // hybrid: tables sharded over the workers by the planner, MLPs replicated (hybrid.ts)
-      const planned = proposePlan({
+      const planInput: ShardingInput = {
         tableSizes: job.tableSizes,
         embeddingDim: job.model.embeddingDim,
         workers: job.train.hybridWorkers,
@@ -183,10 +183,15 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
         denseParamCount: active.denseVariables().reduce((n, v) => n + v.size, 0),
         denseOptimizer: job.optimizer.dense,
         sparseOptimizer: job.optimizer.sparse,
-      });
+        ...(job.train.hybridMemoryBudgetBytes !== undefined ? { memoryBudgetBytes: job.train.hybridMemoryBudgetBytes } : {}),
+      };
+      const planned = proposePlan(planInput);
+      // over budget even split by rows: refused with the numbers
+      checkPlan(planInput, planned.plan);
       hybrid = await HybridStepper.start(active, planned.plan, opts.parallelWorkerScript, backend.name);
       const perWorker = planned.cost.perWorker.map((c) => c.tables.length).join('/');
-      threadNote = `; hybrid parallel on ${job.train.hybridWorkers} threads (tables per worker ${perWorker}; all-to-all ${Math.round(planned.cost.allToAllBytesPerStep / 1024)} KiB and all-reduce ${Math.round(planned.cost.allReduceBytesPerWorkerPerStep / 1024)} KiB per worker per step)`;
+      const split = planned.plan.shards.flatMap((s) => (s.kind === 'row' ? [`table ${s.table} split by rows over workers ${s.workers.join('/')}`] : []));
+      threadNote = `; hybrid parallel on ${job.train.hybridWorkers} threads (tables per worker ${perWorker}${split.length > 0 ? `; ${split.join(', ')}` : ''}; all-to-all ${Math.round(planned.cost.allToAllBytesPerStep / 1024)} KiB and all-reduce ${Math.round(planned.cost.allReduceBytesPerWorkerPerStep / 1024)} KiB per worker per step)`;
     } else if (opts.parallelWorkerScript && (backend.name === 'wasm' || backend.name === 'cpu')) {
       try {
         stepper = await ParallelStepper.start(active, opts.parallelWorkerScript, backend.name, evalBatchSize);
