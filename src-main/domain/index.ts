@@ -21,5 +21,6 @@ export type * from './sharding';
 export type * from './sharding-advice';
 export type * from './memory';
 export type * from './mf-tie';
+export { MF_TIE_MAX_CELLS } from './mf-tie';
 export type * from './collaborative-ctr';
 export { formatBytes } from './memory';

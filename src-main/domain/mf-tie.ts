@@ -2,13 +2,23 @@
  * The matrix-factorisation tie between ALS and a two-field DLRM, measured on one users x items
  * impression log (engine/train/mf-tie.ts).
  */
+import type { StartRunInput } from './run-config';
 
 export interface MfTieInput {
-  /** Seed of the simulated world and of both models (default 42). */
+  /** Seed of the simulated world and of both models (default 42; with `data`, the run's seed). */
   seed?: number;
   /** D, factors of ALS and embedding dimension of the two-field DLRM (default 8). */
   factors?: number;
+  /**
+   * Instead of the simulated log: a run's data (its dataset and hashing) with one categorical field
+   * as the users and another as the items; its training split trains both models, the clicks of its
+   * test split are held out.
+   */
+  data?: { base: StartRunInput; userField: number; itemField: number };
 }
+
+/** Most user x item cells the tie scores (the score matrices are dense). */
+export const MF_TIE_MAX_CELLS = 4_000_000;
 
 /** One (user, item) cell of the score matrices. */
 export interface MfTiePoint {
@@ -24,6 +34,8 @@ export interface MfTiePoint {
 
 export interface MfTieResult {
   seed: number;
+  /** Where the log came from: 'simulation', or the fields of a run's data, e.g. 'C1 x C2'. */
+  source: string;
   /** U, N and the training impressions and clicks. */
   users: number;
   items: number;

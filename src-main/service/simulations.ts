@@ -5,10 +5,11 @@
 import type { AntidoteExperimentResult, AntidoteInput, MfTieInput, MfTieResult, SimulationSpec } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { SimulationJobEvent, SimulationJobPayload } from '../engine/worker/job-types';
+import type { MfTieJobPayload } from '../engine/worker/mf-tie-job';
 import { DEFAULT_SIMULATION, POLICY_DESCRIPTIONS, validateSimulationSpec } from '../engine/sim';
 import { JobError, type JobHandle } from './jobs';
 import { ApiError, array, badRequest, empty, integer, number, object, oneOf, onlyKeys } from './validate';
-import { parseIdInput } from './inputs';
+import { parseIdInput, parseStartRunInput } from './inputs';
 
 export class SimulationManager {
   private readonly active = new Map<string, JobHandle<unknown>>();
@@ -101,10 +102,19 @@ export function simulationMethods(ctx: ServiceContext, manager: SimulationManage
     },
     'sim.mfTie': (input) => {
       const o = object(input);
-      onlyKeys(o, ['seed', 'factors']);
-      const payload: MfTieInput = {};
-      if (o['seed'] !== undefined) payload.seed = integer(o['seed'], 'seed', 0, 2 ** 31 - 1);
-      if (o['factors'] !== undefined) payload.factors = integer(o['factors'], 'factors', 1, 64);
+      onlyKeys(o, ['seed', 'factors', 'data']);
+      const request: MfTieInput = {};
+      if (o['seed'] !== undefined) request.seed = integer(o['seed'], 'seed', 0, 2 ** 31 - 1);
+      if (o['factors'] !== undefined) request.factors = integer(o['factors'], 'factors', 1, 64);
+      if (o['data'] !== undefined) {
+        const data = object(o['data'], 'data');
+        onlyKeys(data, ['base', 'userField', 'itemField'], 'data');
+        const userField = integer(data['userField'], 'data.userField', 0, 1000);
+        const itemField = integer(data['itemField'], 'data.itemField', 0, 1000);
+        if (userField === itemField) throw new ApiError('data.itemField: the user and the item must be two different fields', 'bad-request', 'data.itemField');
+        request.data = { base: parseStartRunInput(data['base'], ctx.paths), userField, itemField };
+      }
+      const payload: MfTieJobPayload = { input: request, cacheDir: ctx.cacheDir };
       return ctx.jobs.start<MfTieResult>({ kind: 'mf-tie', payload }, () => undefined).done;
     },
     'sim.policies': (input) => {

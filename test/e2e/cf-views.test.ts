@@ -2,7 +2,7 @@
  * Collaborative filtering in the views, in a real browser against the real web mode: the Compare view
  * scores user-user, item-item and ALS on a chosen field pair of a finished run's data (a worker job)
  * beside the run's own test AUC, and Explore > Matrix factorisation fits ALS and a two-field DLRM on
- * one simulated log and draws their scores against each other. Screenshots: test-artifacts/screenshots/
+ * one simulated log (then on two fields of the run's data) and draws their scores against each other. Screenshots: test-artifacts/screenshots/
  * compare-cf.png and mf-tie.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,5 +79,14 @@ describe('collaborative filtering in the Compare and Explore views', () => {
     expect(await page.locator('[data-testid="mf-tie-scatter"] circle').count()).toBe(1500);
     expect(await page.textContent('[data-testid="mf-tie-numbers"]')).toMatch(/NDCG@10, two-field DLRM\s*0\.\d{4}/);
     await screenshot(page, 'mf-tie');
+  });
+
+  it('Explore > Matrix factorisation: the same on C1 x C2 of the run\'s own data', async () => {
+    await page.selectOption('[data-testid="mf-tie-source"]', 'run');
+    await page.click('[data-testid="mf-tie-run"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="mf-tie-numbers"]')?.textContent?.includes('C1 x C2') === true, undefined, { timeout: 120_000 });
+    expect(await page.textContent('[data-testid="mf-tie-numbers"]')).toMatch(/C1 x C2: \d+ users × \d+ items/);
+    expect(Number(await page.getAttribute('[data-testid="mf-tie-scatter"]', 'data-points'))).toBeGreaterThan(100);
+    await screenshot(page, 'mf-tie-run-data');
   });
 });

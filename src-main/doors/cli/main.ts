@@ -90,9 +90,9 @@ ${COMPRESSION_USAGE}
   antidote   [--seed N] [--budgets 0.01,0.02,0.05,0.1] [--objective polarization|unfairness]
              antidote data (Rastegarpanah et al. 2019) on a 200-user simulated log: polarisation and each group's error
              of an ALS recommender before and after, per budget (antidote users as a share of the users)
-  mf-tie     [--seed N] [--factors D]
-             ALS against a two-field DLRM (kind mf) on one simulated log: correlation of their score matrices,
-             held-out NDCG@10 of each
+  mf-tie     [--seed N] [--factors D] [--run ID --fields C1,C2]
+             ALS against a two-field DLRM (kind mf) on one simulated log (or two categorical fields of a run's
+             data, trained on its training split): correlation of their score matrices, held-out NDCG@10 of each
   export-job --run ID --out DIR [--ranks N] [--plan 0,0,1,...] [--budget-mb MB]   (or train options instead of --run)
              write a torch.distributed job folder: the hybrid-parallel training script, job.json, the prepared
              data, the run's initial weights; --plan puts table f on rank plan[f] (default: the planner's)
@@ -319,7 +319,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string', 'extreme-drift': 'number', 'churn-after': 'number',
     },
     antidote: { seed: 'number', budgets: 'list', objective: 'string' },
-    'mf-tie': { seed: 'number', factors: 'number' },
+    'mf-tie': { seed: 'number', factors: 'number', run: 'string', fields: 'list' },
     runs: { status: 'list', tag: 'string', text: 'string', out: 'string', overwrite: 'boolean' },
     sweep: { ...TRAIN_OPTIONS, spec: 'string', sweep: 'string' },
     'export-job': { ...TRAIN_OPTIONS, run: 'string', out: 'string', ranks: 'number', plan: 'list', 'budget-mb': 'number' },
@@ -551,10 +551,21 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
       const input: MethodInput<'sim.mfTie'> = {};
       options.withNumber('seed', (value) => (input.seed = value));
       options.withNumber('factors', (value) => (input.factors = value));
-      cli.info('fitting ALS and the two-field DLRM on a simulated log (several seconds) ...');
+      const runId = options.string('run');
+      if (runId !== undefined) {
+        const fields = (options.list('fields') ?? ['C1', 'C2']).map((field, index) => {
+          const match = /^C(\d+)$/i.exec(field.trim());
+          if (!match || Number(match[1]) < 1) throw new UsageError(`--fields takes two categorical fields like C1,C2; item ${index + 1} is "${field}"`);
+          return Number(match[1]) - 1;
+        });
+        if (fields.length !== 2) throw new UsageError(`--fields takes exactly two fields (user,item), got ${fields.length}`);
+        const detail = await cli.call('runs.get', { id: runId });
+        input.data = { base: detail.config, userField: fields[0]!, itemField: fields[1]! };
+      }
+      cli.info(`fitting ALS and the two-field DLRM on ${input.data ? `C${input.data.userField + 1} x C${input.data.itemField + 1} of run ${runId}` : 'a simulated log'} (several seconds) ...`);
       const result = await cli.call('sim.mfTie', input);
       cli.info(
-        `${result.users} users x ${result.items} items, ${result.impressions} impressions, D = ${result.factors}: ` +
+        `${result.source}: ${result.users} users x ${result.items} items, ${result.impressions} impressions, D = ${result.factors}: ` +
           `correlation ALS vs DLRM logit ${result.correlationLogit.toFixed(3)}, vs dot ${result.correlationDot.toFixed(3)}; ` +
           `NDCG@${result.k} ALS ${result.ndcg.als.toFixed(4)}, DLRM ${result.ndcg.dlrm.toFixed(4)}, random ${result.ndcg.random.toFixed(4)}`,
       );

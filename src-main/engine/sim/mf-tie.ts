@@ -16,7 +16,7 @@
  *
  * Shape letters: U users, N items, L impressions, D factors.
  */
-import type { MfTiePoint, MfTieResult, SimulationSpec } from '../../domain';
+import { MF_TIE_MAX_CELLS, type MfTiePoint, type MfTieResult, type SimulationSpec } from '../../domain';
 import { AlsModel, evaluateRanking, RatingMatrix, type Entry } from '../cf';
 import { Rng } from '../random/rng';
 import { randomLog } from './recommender-comparison';
@@ -111,7 +111,7 @@ const seconds = (from: number): number => (performance.now() - from) / 1000;
  * Fits both models on `train` and compares them.
  * @param heldOut per user, the held-out clicked items (NDCG@k; the items clicked in training are not ranked)
  */
-export function compareAlsWithTwoFieldDlrm(train: TwoFieldLog, heldOut: readonly ReadonlySet<number>[], fitDlrm: TwoFieldDlrmFit, options: MfTieOptions = {}): Omit<MfTieResult, 'seed'> {
+export function compareAlsWithTwoFieldDlrm(train: TwoFieldLog, heldOut: readonly ReadonlySet<number>[], fitDlrm: TwoFieldDlrmFit, options: MfTieOptions = {}): Omit<MfTieResult, 'seed' | 'source'> {
   const U = train.userCount;
   const N = train.itemCount;
   const D = options.factors ?? 8;
@@ -204,5 +204,49 @@ export function mfTieOnSimulation(fitDlrm: TwoFieldDlrmFit, spec: Partial<Simula
     userCount: world.users,
     itemCount: N,
   };
-  return { seed: world.seed, ...compareAlsWithTwoFieldDlrm(train, heldOut, fitDlrm, { seed: world.seed, ...options }) };
+  return { seed: world.seed, source: 'simulation', ...compareAlsWithTwoFieldDlrm(train, heldOut, fitDlrm, { seed: world.seed, ...options }) };
+}
+
+/** Rows of two categorical fields (table rows) and the labels, as engine/data/field-pair.ts reads them. */
+export interface FieldPairLog {
+  users: Int32Array;
+  items: Int32Array;
+  clicked: Uint8Array;
+}
+
+/**
+ * The tie on a pair of fields of a run's data: the values seen in training are the users and the
+ * items (renumbered); the training rows train both models; the test rows' clicks on known pairs are
+ * held out (NDCG@k ranks, per user, the items the user did not click in training).
+ * @throws RangeError when U x N is over MF_TIE_MAX_CELLS (the score matrices are dense), naming the fields
+ */
+export function mfTieOnFieldPair(train: FieldPairLog, test: FieldPairLog, userField: number, itemField: number, fitDlrm: TwoFieldDlrmFit, options: MfTieOptions = {}): MfTieResult {
+  const source = `C${userField + 1} x C${itemField + 1}`;
+  const userIndex = new Map<number, number>();
+  const itemIndex = new Map<number, number>();
+  for (let row = 0; row < train.users.length; row++) {
+    if (!userIndex.has(train.users[row]!)) userIndex.set(train.users[row]!, userIndex.size);
+    if (!itemIndex.has(train.items[row]!)) itemIndex.set(train.items[row]!, itemIndex.size);
+  }
+  const U = userIndex.size;
+  const N = itemIndex.size;
+  if (U === 0) throw new RangeError(`${source}: the training split has no rows with both fields`);
+  if (U * N > MF_TIE_MAX_CELLS) {
+    throw new RangeError(`${source}: ${U} users x ${N} items = ${U * N} cells, over the ${MF_TIE_MAX_CELLS} the dense score matrices allow; pick fields with fewer values (or a smaller hash size)`);
+  }
+  const log: TwoFieldLog = {
+    users: Int32Array.from(train.users, (value) => userIndex.get(value)!),
+    items: Int32Array.from(train.items, (value) => itemIndex.get(value)!),
+    clicked: train.clicked,
+    userCount: U,
+    itemCount: N,
+  };
+  const heldOut = Array.from({ length: U }, () => new Set<number>());
+  for (let row = 0; row < test.users.length; row++) {
+    const user = userIndex.get(test.users[row]!);
+    const item = itemIndex.get(test.items[row]!);
+    if (test.clicked[row] === 1 && user !== undefined && item !== undefined) heldOut[user]!.add(item);
+  }
+  const seed = options.seed ?? 1;
+  return { seed, source, ...compareAlsWithTwoFieldDlrm(log, heldOut, fitDlrm, { ...options, seed }) };
 }
