@@ -107,6 +107,11 @@ export class U32Map {
     }
   }
 
+  /** Bytes of the two typed arrays (the map's whole footprint, whatever its size). */
+  capacityBytes(): number {
+    return this.keys.byteLength + this.values.byteLength;
+  }
+
   /** Calls fn for every entry (unspecified order). */
   forEach(fn: (key: number, value: number) => void): void {
     for (let i = 0; i < this.keys.length; i++) if (this.values[i] !== 0) fn(this.keys[i], this.values[i]);
@@ -157,19 +162,90 @@ export class Vocabulary {
   }
 }
 
-/** Counts raw values per feature (first pass of vocabulary building). */
+/** Default cap on distinct values counted per feature (2^20: at most 16 MiB of counts per feature). */
+export const DEFAULT_MAX_DISTINCT_PER_FEATURE = 1 << 20;
+
+/**
+ * Counts raw values per feature (first pass of vocabulary building) in bounded memory.
+ *
+ * Each feature counts exactly in a typed-array hash map until it holds `maxDistinctPerFeature`
+ * distinct values. When a new value would pass that cap, the feature is pruned the Misra-Gries way,
+ * in one batch: every count is lowered by the median count m (at least half the entries reach 0 and
+ * are dropped) and m is added to the feature's `undercount`. So a map never holds more than
+ * `maxDistinctPerFeature` entries (fewer than 4 x that many slots of 8 bytes, 2 x when the cap is a
+ * power of two, plus one map of that size while a prune rebuilds it): with the default cap memory stays
+ * below 26 x 16 MiB = 416 MiB (plus 16 MiB during a prune),
+ * whatever the number of rows or distinct values.
+ *
+ * Guarantees, per feature:
+ * - never pruned (undercount 0): every count is exact, and `build` gives the same vocabulary as
+ *   exact counting;
+ * - pruned: a stored count c of a value satisfies c <= true count <= c + undercount, and
+ *   undercount <= 2 N / maxDistinctPerFeature (N = non-missing values of the feature: each prune
+ *   removes at least m from at least half of the cap). `build` keeps a value only when its stored
+ *   count reaches minCount, so every kept value truly reaches minCount; a value whose true count is at
+ *   least minCount + undercount is always kept (within the table cap). Values between the two may be
+ *   sent to row 0, and the ranking of values is by their lower bounds.
+ */
 export class VocabularyCounter {
-  readonly counts: U32Map[] = Array.from({ length: NUM_CATEGORICAL }, () => new U32Map(4096));
+  readonly counts: U32Map[];
+  /** [F] total amount subtracted from every count by prunes (0 = the feature's counts are exact). */
+  readonly undercount: number[] = new Array<number>(NUM_CATEGORICAL).fill(0);
+  /** [F] number of prunes per feature. */
+  readonly prunes: number[] = new Array<number>(NUM_CATEGORICAL).fill(0);
+
+  constructor(readonly maxDistinctPerFeature = DEFAULT_MAX_DISTINCT_PER_FEATURE) {
+    if (!Number.isInteger(maxDistinctPerFeature) || maxDistinctPerFeature < 2) {
+      throw new DatasetError(`maxDistinctPerFeature must be an integer of at least 2, got ${maxDistinctPerFeature}`, { field: 'maxDistinctPerFeature' });
+    }
+    this.counts = Array.from({ length: NUM_CATEGORICAL }, () => new U32Map(Math.min(4096, maxDistinctPerFeature)));
+  }
 
   add(row: RawRow): void {
     const categorical = row.categorical;
     for (let f = 0; f < NUM_CATEGORICAL; f++) {
       const raw = categorical[f];
-      if (raw !== MISSING_CATEGORY) this.counts[f].add(raw, 1);
+      if (raw !== MISSING_CATEGORY) this.addValue(f, raw);
     }
   }
 
-  /** Keeps values with count >= minCount, at most maxRows - 1 per feature, most frequent first. */
+  /** Counts one non-missing raw value of feature f. */
+  addValue(f: number, raw: number): void {
+    const map = this.counts[f];
+    if (map.size >= this.maxDistinctPerFeature && map.get(raw) === 0) this.prune(f);
+    this.counts[f].add(raw, 1);
+  }
+
+  /** Largest number of distinct values any feature holds now (never above the cap). */
+  largestSize(): number {
+    return this.counts.reduce((most, map) => Math.max(most, map.size), 0);
+  }
+
+  /** Bytes of the count maps' typed arrays now. */
+  bytes(): number {
+    return this.counts.reduce((sum, map) => sum + map.capacityBytes(), 0);
+  }
+
+  /** Lowers every count of feature f by the median count and drops the entries that reach 0. */
+  private prune(f: number): void {
+    const map = this.counts[f];
+    const values = new Uint32Array(map.size);
+    let n = 0;
+    map.forEach((_, count) => {
+      values[n++] = count;
+    });
+    values.sort();
+    const m = values[(n - 1) >> 1];
+    const kept = new U32Map(this.maxDistinctPerFeature);
+    map.forEach((key, count) => {
+      if (count > m) kept.set(key, count - m);
+    });
+    this.counts[f] = kept;
+    this.undercount[f] += m;
+    this.prunes[f]++;
+  }
+
+  /** Keeps values with (stored) count >= minCount, at most maxRows - 1 per feature, most frequent first. */
   build(minCount: number, maxRows: number): Vocabulary {
     const valuesByRow = this.counts.map((map) => {
       const keys: number[] = [];
