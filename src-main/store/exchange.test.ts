@@ -31,6 +31,7 @@ function finishedRun(name: string): string {
   ]);
   fs.writeFileSync(path.join(store.ensureRunFolder(id), 'ckpt-2.bin'), 'w');
   store.addArtifact(id, { kind: 'checkpoint', path: `runs/${id}/ckpt-2.bin`, bytes: 1, step: 2, createdAt: '2026-03-03T00:00:00.000Z' });
+  store.setRunBest(id, { metric: 'auc', value: 0.61, step: 2, trainedSteps: 2, totalSteps: 10, stoppedEarly: true });
   store.markRunEnded(id, 'finished');
   return id;
 }
@@ -55,6 +56,7 @@ describe('export and import', () => {
         const { artifacts: originalArtifacts, ...original } = store.getRun(id);
         const { artifacts: importedArtifacts, ...imported } = other.getRun(id);
         expect(imported).toEqual({ ...original, lastCheckpointStep: null });
+        expect(imported.bestAt).toEqual({ metric: 'auc', value: 0.61, step: 2, trainedSteps: 2, totalSteps: 10, stoppedEarly: true });
         expect(originalArtifacts).toHaveLength(1);
         expect(importedArtifacts).toEqual([]);
         expect(other.getMetrics({ ids: [id] })).toEqual(store.getMetrics({ ids: [id] }));
@@ -107,6 +109,7 @@ describe('export and import', () => {
       [{ ...good, version: EXPORT_VERSION + 1 }, /newer DLRM Studio/],
       [{ ...good, runs: [{ ...good.runs[0], id: '../../etc' }] }, /\$\.runs\[0\]\.id/],
       [{ ...good, runs: [{ ...good.runs[0], status: 'exploded' }] }, /\$\.runs\[0\]\.status/],
+      [{ ...good, runs: [{ ...good.runs[0], bestAt: { metric: 'accuracy', value: 1, step: 1, trainedSteps: 1, totalSteps: 1, stoppedEarly: false } }] }, /\$\.runs\[0\]\.bestAt/],
       [{ ...good, runs: [good.runs[0], { ...good.runs[0], metrics: [{ name: 'x', points: [[1, 2, 'three', 4]] }] }] }, /\$\.runs\[1\]\.metrics\[0\]\.points\[0\]/],
     ];
     for (const [document, message] of cases) {

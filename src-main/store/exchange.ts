@@ -8,7 +8,7 @@
  * counted. A run exported while 'running' or 'queued' is imported as 'interrupted'.
  */
 import fs from 'node:fs';
-import type { ArtifactInfo, DatasetDescription, ModelKind, RunStatus, StartRunInput } from '../domain';
+import type { ArtifactInfo, BestStepInfo, DatasetDescription, ModelKind, RunStatus, StartRunInput } from '../domain';
 import type { ReadableDB, WritableDB } from './db';
 import { ImportFormatError } from './errors';
 import { INSERT_METRIC_POINT_SQL, UPSERT_METRIC_SERIES_SQL } from './metrics';
@@ -40,6 +40,8 @@ export interface ExportedRun {
   dataset: DatasetDescription | null;
   notes: string;
   error: string | null;
+  /** Where the kept model came from (early stopping); absent in exports made before it existed. */
+  bestAt?: BestStepInfo | null;
   tags: string[];
   metrics: { name: string; points: ExportedPoint[] }[];
   artifacts: ArtifactInfo[];
@@ -91,6 +93,7 @@ export function exportRuns(db: ReadableDB, ids: readonly string[]): RunsExport {
       dataset: row.dataset_json === null ? null : (JSON.parse(row.dataset_json) as DatasetDescription),
       notes: row.notes,
       error: row.error,
+      bestAt: row.best_json === null ? null : (JSON.parse(row.best_json) as BestStepInfo),
       tags: tags.get(row.id) ?? [],
       metrics: selectSeries.all(row.id).map((series) => ({ name: series.name, points: selectPoints.all(series.id) })),
       artifacts: artifactsOf(db, row.id),
@@ -129,6 +132,9 @@ const ARTIFACT_KINDS = ['checkpoint', 'model', 'export', 'other'];
 const MODEL_KINDS: readonly ModelKind[] = ['dlrm', 'dcn', 'fm', 'lr', 'mf'];
 const isModelKind = (value: Json): value is ModelKind => MODEL_KINDS.includes(value as ModelKind);
 const isArtifactKind = (value: Json): value is ArtifactInfo['kind'] => ARTIFACT_KINDS.includes(value as string);
+const isBestStepInfo = (value: Json): value is BestStepInfo =>
+  isObject(value) && (value['metric'] === 'logLoss' || value['metric'] === 'auc') && isNumber(value['value']) && isInteger(value['step']) &&
+  isInteger(value['trainedSteps']) && isInteger(value['totalSteps']) && typeof value['stoppedEarly'] === 'boolean';
 
 function parseRun(value: Json, path: string): ExportedRun {
   if (!isObject(value)) throw new ImportFormatError('expected an object', path);
@@ -186,6 +192,7 @@ function parseRun(value: Json, path: string): ExportedRun {
     dataset: field(value, 'dataset', path, isObjectOrNull, 'an object or null') as DatasetDescription | null,
     notes: field(value, 'notes', path, isString, 'a string'),
     error: field(value, 'error', path, isStringOrNull, 'a string or null'),
+    bestAt: value['bestAt'] === undefined || value['bestAt'] === null ? null : field(value, 'bestAt', path, isBestStepInfo, 'a best-step record or null'),
     tags: tags as string[],
     metrics,
     artifacts,
@@ -218,9 +225,9 @@ export function importRuns(db: WritableDB, dataDir: string, document: string | J
   const idTaken = db.prepare<[string], number>('SELECT 1 FROM runs WHERE id = ?').pluck();
   const insertRun = db.prepare(
     `INSERT INTO runs (id, name, status, created_at, started_at, ended_at, config_json, group_id, seed, model_kind,
-       preset, backend, backend_detail, param_count, progress, dataset_json, notes, error)
+       preset, backend, backend_detail, param_count, progress, dataset_json, notes, error, best_json)
      VALUES (@id, @name, @status, @createdAt, @startedAt, @endedAt, @config, @group, @seed, @modelKind,
-       @preset, @backend, @backendDetail, @paramCount, @progress, @dataset, @notes, @error)`,
+       @preset, @backend, @backendDetail, @paramCount, @progress, @dataset, @notes, @error, @best)`,
   );
   const insertTag = db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)');
   const upsertSeries = db.prepare<[string, string], number>(UPSERT_METRIC_SERIES_SQL).pluck();
@@ -254,6 +261,7 @@ export function importRuns(db: WritableDB, dataDir: string, document: string | J
         dataset: exported.dataset === null ? null : JSON.stringify(exported.dataset),
         notes: exported.notes,
         error: exported.error,
+        best: exported.bestAt ? JSON.stringify(exported.bestAt) : null,
       });
       for (const tag of exported.tags) insertTag.run(id, tag);
       for (const series of exported.metrics) {
