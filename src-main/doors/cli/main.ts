@@ -76,6 +76,8 @@ ${COMPRESSION_USAGE}
   bench recommenders [--seeds 42]   CF (user-user, item-item, ALS), MF by SGD and DLRM on the simulator's log:
              held-out NDCG/precision/recall@10, then each as a closed-loop policy (click rate, diversity)
   compare    --models dlrm,dcn,fm,lr  plus train options: trains each on the same data and budget
+             --models may also name user-knn, item-knn, als, als-implicit: collaborative filtering on the
+             --cf-fields user,item pair of categorical fields (default C1,C2), scored on the same test rows
   sweep      --spec FILE.json plus train options (the base run, unless the file has "base"): a search over run
              settings, its trials tracked as runs of one group. The file: {"strategy": "grid"|"random"|"halving",
              "trials": N, "seed": N, "metric": "logLoss"|"auc", "eta": 3, "rungs": 3, "parameters": [{"setting":
