@@ -11,8 +11,10 @@ import type { MetricValues } from './metrics';
 export interface TablePlacement {
   /** Ranks (or worker threads) the plan was made for. */
   worldSize: number;
-  /** tableOwner[f]: the rank that holds table f, its optimizer state, and pools it for every batch. */
+  /** tableOwner[f]: the rank that holds table f, its optimizer state, and pools it for every batch (a table split by rows: its first holder). */
   tableOwner: number[];
+  /** Tables split by rows: rows [rowStarts[k], rowStarts[k + 1]) of `table` on ranks[k] (absent: every table whole). */
+  rowSplits?: { table: number; ranks: number[]; rowStarts: number[] }[];
 }
 
 /** job.json of an exported job folder. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ShardingInput, ShardingPlan } from '../../domain';
-import { adviseMode, checkPlan, costOfPlan, denseBytesPerWorker, proposePlan, sliceSizes, tablePlacementOf } from './sharding-plan';
+import { adviseMode, checkPlan, costOfPlan, denseBytesPerWorker, planOfPlacement, proposePlan, sliceSizes, tablePlacementOf } from './sharding-plan';
 
 const base: ShardingInput = {
   tableSizes: [1000, 400, 300, 200],
@@ -59,7 +59,10 @@ describe('sharding planner', () => {
     // rows 0..499 hold 100 x 9 + 400 = 1300 of the 1800 counted lookups; worker 0 also holds table 1 whole
     expect(cost.perWorker[0].lookupsPerStep).toBeCloseTo(10 + (10 * 1300) / 1800, 9);
     expect(cost.perWorker[1].lookupsPerStep).toBeCloseTo((10 * 500) / 1800, 9);
-    expect(() => tablePlacementOf(plan)).toThrow(/split by rows/);
+    // the torch job's placement: table 0 on its first holder, its ranges in rowSplits, and back
+    const placement = tablePlacementOf(plan);
+    expect(placement).toEqual({ worldSize: 2, tableOwner: [0, 0], rowSplits: [{ table: 0, ranks: [0, 1], rowStarts: [0, 500, 1000] }] });
+    expect(planOfPlacement(placement)).toEqual(plan);
   });
 
   it('refuses an impossible plan with the numbers', () => {

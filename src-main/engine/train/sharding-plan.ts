@@ -196,18 +196,27 @@ export function checkPlan(input: ShardingInput, plan: ShardingPlan): PlanCost {
   return cost;
 }
 
-/** A table-wise plan as the torch job's placement. @throws when a table is split by rows (the job places whole tables). */
+/** A plan as the torch job's placement (a table split by rows: its first holder in tableOwner, its ranges in rowSplits). */
 export function tablePlacementOf(plan: ShardingPlan): TablePlacement {
+  const rowSplits: NonNullable<TablePlacement['rowSplits']> = [];
   const tableOwner = plan.shards.map((shard) => {
-    if (shard.kind !== 'table') throw planError(`table ${shard.table} is split by rows; the torch.distributed job places whole tables (give a larger budget or more memory per rank)`);
-    return shard.worker;
+    if (shard.kind === 'table') return shard.worker;
+    rowSplits.push({ table: shard.table, ranks: [...shard.workers], rowStarts: [...shard.rowStarts] });
+    return shard.workers[0];
   });
-  return { worldSize: plan.workers, tableOwner };
+  return rowSplits.length > 0 ? { worldSize: plan.workers, tableOwner, rowSplits } : { worldSize: plan.workers, tableOwner };
 }
 
-/** A placement of whole tables as a plan. */
+/** A placement as a plan. */
 export function planOfPlacement(placement: TablePlacement): ShardingPlan {
-  return { workers: placement.worldSize, shards: placement.tableOwner.map((worker, table) => ({ table, kind: 'table', worker })) };
+  const splits = new Map((placement.rowSplits ?? []).map((s) => [s.table, s]));
+  return {
+    workers: placement.worldSize,
+    shards: placement.tableOwner.map((worker, table): TableShard => {
+      const split = splits.get(table);
+      return split ? { table, kind: 'row', workers: [...split.ranks], rowStarts: [...split.rowStarts] } : { table, kind: 'table', worker };
+    }),
+  };
 }
 
 function sumRange(values: ArrayLike<number>, start: number, end: number): number {

@@ -42,4 +42,18 @@ describe('job weights', () => {
     expect(() => readJobWeights(dir, config, ['weights-rank0.bin', 'weights-rank2.bin'])).toThrow('table 0 has 5 values, expected 6');
     expect(() => readJobWeights(dir, config, ['../weights-rank0.bin'])).toThrow('plain file name');
   });
+
+  it('assembles a table split by rows from its ranges, and refuses a missing or foreign range', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dlrm-job-weights-rows-'));
+    const split = { ...config, plan: { worldSize: 2, tableOwner: [1, 0], rowSplits: [{ table: 0, ranks: [1, 0], rowStarts: [0, 1, 3] }] } } as TorchJobConfig;
+    const dense = [new Float32Array(4), new Float32Array(2), new Float32Array(5), new Float32Array(1)].map((data, i) => ({ name: `dense/${i}`, data }));
+    writeTensorFile(join(dir, 'weights-rank0.bin'), TORCH_WEIGHTS_FORMAT, {}, [{ name: 'table/0@1', data: Float32Array.of(3, 4, 5, 6) }, { name: 'table/1', data: Float32Array.of(1, 2, 3, 4) }, ...dense]);
+    writeTensorFile(join(dir, 'weights-rank1.bin'), TORCH_WEIGHTS_FORMAT, {}, [{ name: 'table/0@0', data: Float32Array.of(1, 2) }]);
+    const weights = readJobWeights(dir, split, ['weights-rank0.bin', 'weights-rank1.bin']);
+    expect(Array.from(weights.tables[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => readJobWeights(dir, split, ['weights-rank0.bin'])).toThrow('table 0 is split by rows and a rank did not write its range');
+    writeTensorFile(join(dir, 'weights-rank2.bin'), TORCH_WEIGHTS_FORMAT, {}, [{ name: 'table/0@2', data: Float32Array.of(1, 2) }]);
+    expect(() => readJobWeights(dir, split, ['weights-rank0.bin', 'weights-rank2.bin'])).toThrow('"table/0@2" is not a row range of the job\'s plan');
+    expect(() => readJobWeights(dir, config, ['weights-rank0.bin'])).toThrow('"table/0@1" is not a row range');
+  });
 });

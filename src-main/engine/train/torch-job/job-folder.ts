@@ -71,7 +71,7 @@ export function writeTorchJob(input: WriteTorchJobInput): { bytes: number; confi
   const { dir, job, data, plan } = input;
   if (job.model.kind !== 'dlrm') throw userError(`only DLRM runs can be exported as a torch.distributed job (this run is "${job.model.kind}")`);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw userError(`${dir} exists and is not empty: choose a new folder for the job`);
-  checkPlacement(plan, job.tableSizes.length);
+  checkPlacement(plan, job.tableSizes.length, job.tableSizes);
   fs.mkdirSync(path.join(dir, TORCH_JOB_FILES.data), { recursive: true });
   fs.mkdirSync(path.join(dir, 'init'), { recursive: true });
   let bytes = 0;
@@ -185,12 +185,25 @@ function userError(message: string): Error {
   return Object.assign(new Error(message), { userFacing: true });
 }
 
-/** @throws naming the problem when a placement does not give every table one rank in range. */
-export function checkPlacement(plan: TablePlacement, numTables: number): void {
+/** @throws naming the problem when a placement does not give every table one rank in range, or a row split does not cover its table. */
+export function checkPlacement(plan: TablePlacement, numTables: number, tableSizes?: readonly number[]): void {
   if (!Number.isInteger(plan.worldSize) || plan.worldSize < 1) throw userError(`plan: worldSize must be a positive integer, got ${plan.worldSize}`);
   if (plan.tableOwner.length !== numTables) throw userError(`plan: tableOwner has ${plan.tableOwner.length} entries for ${numTables} tables`);
+  const inRange = (rank: number): boolean => Number.isInteger(rank) && rank >= 0 && rank < plan.worldSize;
   plan.tableOwner.forEach((owner, f) => {
-    if (!Number.isInteger(owner) || owner < 0 || owner >= plan.worldSize) throw userError(`plan: table ${f} is placed on rank ${owner}, outside 0..${plan.worldSize - 1}`);
+    if (!inRange(owner)) throw userError(`plan: table ${f} is placed on rank ${owner}, outside 0..${plan.worldSize - 1}`);
+  });
+  const seen = new Set<number>();
+  (plan.rowSplits ?? []).forEach((split, i) => {
+    const at = `plan.rowSplits[${i}]`;
+    if (!Number.isInteger(split.table) || split.table < 0 || split.table >= numTables || seen.has(split.table)) throw userError(`${at}: table ${split.table} is not a table of the model, or is split twice`);
+    seen.add(split.table);
+    if (split.ranks.length < 1 || split.rowStarts.length !== split.ranks.length + 1) throw userError(`${at}: ${split.ranks.length} ranks need ${split.ranks.length + 1} row starts`);
+    if (!split.ranks.every(inRange) || new Set(split.ranks).size !== split.ranks.length) throw userError(`${at}: ranks must be distinct, in 0..${plan.worldSize - 1}`);
+    if (plan.tableOwner[split.table] !== split.ranks[0]) throw userError(`${at}: tableOwner[${split.table}] must be the first of its ranks (${split.ranks[0]})`);
+    const rows = tableSizes?.[split.table];
+    if (split.rowStarts[0] !== 0 || (rows !== undefined && split.rowStarts[split.rowStarts.length - 1] !== rows)) throw userError(`${at}: the row ranges must cover 0..${rows ?? 'the table size'}`);
+    for (let k = 1; k < split.rowStarts.length; k++) if (!(split.rowStarts[k] > split.rowStarts[k - 1])) throw userError(`${at}: row range ${k - 1} is empty or reversed`);
   });
 }
 
@@ -286,8 +299,19 @@ export function readJobWeights(outputDir: string, config: TorchJobConfig, files:
     const { arrays } = readTensorFile<unknown>(file, TORCH_WEIGHTS_FORMAT);
     for (const [key, data] of arrays) {
       const [kind, indexText] = key.split('/');
-      const index = Number(indexText);
-      if (kind === 'table' && Number.isInteger(index) && index >= 0 && index < F) {
+      // a row range of a split table: table/<f>@<first row>
+      const [tableText, startText] = (indexText ?? '').split('@');
+      const index = Number(startText === undefined ? indexText : tableText);
+      if (kind === 'table' && startText !== undefined && Number.isInteger(index) && index >= 0 && index < F) {
+        const start = Number(startText);
+        const split = config.plan?.rowSplits?.find((s) => s.table === index);
+        const k = split ? split.rowStarts.indexOf(start) : -1;
+        if (!split || k < 0 || k >= split.ranks.length) throw userError(`${file}: "${key}" is not a row range of the job's plan`);
+        const rows = split.rowStarts[k + 1] - start;
+        if (data.length !== rows * D) throw userError(`${file}: rows ${start}.. of table ${index} have ${data.length} values, expected ${rows * D}`);
+        const whole = (tables[index] ??= new Float32Array(config.tableSizes[index] * D).fill(Number.NaN));
+        whole.set(data, start * D);
+      } else if (kind === 'table' && Number.isInteger(index) && index >= 0 && index < F) {
         if (data.length !== config.tableSizes[index] * D) throw userError(`${file}: table ${index} has ${data.length} values, expected ${config.tableSizes[index] * D}`);
         tables[index] = data;
       } else if (kind === 'dense' && Number.isInteger(index) && index >= 0 && index < dense.length) {
@@ -300,6 +324,10 @@ export function readJobWeights(outputDir: string, config: TorchJobConfig, files:
   }
   const missingTable = tables.findIndex((t) => t === null);
   if (missingTable >= 0) throw userError(`${outputDir}: no rank wrote table ${missingTable}`);
+  // a split table is whole only when every range came back (the NaN fill marks rows no rank wrote)
+  const splitTables = new Set((config.plan?.rowSplits ?? []).map((s) => s.table));
+  const gap = tables.findIndex((t, f) => splitTables.has(f) && t !== null && t.some((v) => Number.isNaN(v)));
+  if (gap >= 0) throw userError(`${outputDir}: table ${gap} is split by rows and a rank did not write its range`);
   const missingDense = dense.findIndex((d) => d === null);
   if (missingDense >= 0) throw userError(`${outputDir}: the MLP weights (dense/${missingDense}) are missing`);
   return { tables: tables as Float32Array[], dense: dense as Float32Array[] };
@@ -348,7 +376,10 @@ export function launchCommands(dir: string, worldSize: number): string[] {
 
 function jobReadme(config: TorchJobConfig): string {
   const W = config.plan.worldSize;
-  const perRank = Array.from({ length: W }, (_, r) => config.plan.tableOwner.flatMap((owner, f) => (owner === r ? [f] : [])));
+  const splits = config.plan.rowSplits ?? [];
+  const isSplit = new Set(splits.map((s) => s.table));
+  const perRank = Array.from({ length: W }, (_, r) => config.plan.tableOwner.flatMap((owner, f) => (owner === r && !isSplit.has(f) ? [f] : [])));
+  const splitText = splits.map((s) => `table ${s.table} split by rows: ${s.ranks.map((r, k) => `rows ${s.rowStarts[k]}..${s.rowStarts[k + 1] - 1} on rank ${r}`).join(', ')}`).join('; ');
   return `# DLRM Studio job${config.runName ? `: ${config.runName}` : ''}
 
 Trains the run's DLRM with PyTorch's torch.distributed in the hybrid strategy: embedding tables
@@ -356,7 +387,7 @@ sharded over the ranks (table-wise), the pooled embeddings of each rank's slice 
 by one \`all_to_all_single\` (and their gradients back the same way), MLPs replicated with their
 gradients summed by \`all_reduce\`. Needs Python 3 with PyTorch (>= 1.13) and NumPy.
 
-Plan (${W} rank${W > 1 ? 's' : ''}): ${perRank.map((tables, r) => `rank ${r}: tables ${tables.join(', ') || '(none)'}`).join('; ')}.
+Plan (${W} rank${W > 1 ? 's' : ''}): ${perRank.map((tables, r) => `rank ${r}: tables ${tables.join(', ') || '(none)'}`).join('; ')}${splitText ? `; ${splitText} (each holder pools the bag values in its rows; the partial sums are added after the all-to-all)` : ''}.
 Another number of ranks re-places the tables (largest first, to the rank holding the fewest bytes).
 
 ## One machine

@@ -4,6 +4,9 @@
 Written by DLRM Studio into an exported job folder (job.json, data/, init/). The strategy:
   - model parallel tables: each rank owns whole embedding tables (job.json "plan": tableOwner[f] is
     the rank of table f) with their row-wise optimizer state, and pools them for the WHOLE batch;
+    a table in plan.rowSplits is split by row ranges over several ranks instead: each holder pools
+    the values that fall in its rows (a partial sum), the partial sums are added after the exchange,
+    and each holder takes the pooled gradient for the values in its rows;
   - the butterfly: one all_to_all_single sends each rank the pooled vectors of its slice of the batch
     (rank r's slice: rows [start_r, start_r + size_r) of every global batch), and the same exchange
     in reverse brings the gradients of the pooled vectors back to the table owners;
@@ -173,7 +176,7 @@ def balanced_plan(table_sizes, dim, world):
 class HybridDlrm:
     """One rank's part of the model: its tables (+ row-wise state) and a replica of the MLPs."""
 
-    def __init__(self, job, init_arrays, rank, world, owner, device):
+    def __init__(self, job, init_arrays, rank, world, owner, device, row_splits=()):
         arch = job["architecture"]
         self.dim = arch["embeddingDim"]
         self.num_dense = arch["numDense"]
@@ -181,14 +184,27 @@ class HybridDlrm:
         self.interaction = arch["interaction"]
         self.rank, self.world, self.device = rank, world, device
         self.owner = owner
-        self.tables_of = [[f for f in range(self.num_features) if owner[f] == r] for r in range(world)]
-        self.mine = self.tables_of[rank]
         table_sizes = job["tableSizes"]
+        self.table_sizes = table_sizes
+        # each rank's holdings, table order: (table, first row, end row); a whole table is (f, 0, rows)
+        split_of = {s["table"]: s for s in row_splits}
+        self.pieces_of = [[] for _ in range(world)]
+        for f in range(self.num_features):
+            if f in split_of:
+                s = split_of[f]
+                for k, r in enumerate(s["ranks"]):
+                    self.pieces_of[r].append((f, s["rowStarts"][k], s["rowStarts"][k + 1]))
+            else:
+                self.pieces_of[owner[f]].append((f, 0, table_sizes[f]))
+        self.tables_of = [[f for f, _, _ in pieces] for pieces in self.pieces_of]
+        self.mine = self.tables_of[rank]
+        self.ranges = {f: (start, end) for f, start, end in self.pieces_of[rank]}
         self.tables = {}
         for f in self.mine:
-            values = init_arrays[f"table/{f}"].reshape(table_sizes[f], self.dim)
+            start, end = self.ranges[f]
+            values = init_arrays[f"table/{f}"].reshape(table_sizes[f], self.dim)[start:end]
             self.tables[f] = torch.from_numpy(values.copy()).to(device)
-        self.row_state = {f: torch.zeros(table_sizes[f], device=device) for f in self.mine}
+        self.row_state = {f: torch.zeros(self.ranges[f][1] - self.ranges[f][0], device=device) for f in self.mine}
 
         def layers(sizes, start):
             out = []
@@ -239,10 +255,11 @@ class HybridDlrm:
             dist.all_to_all_single(recv, send.contiguous(), output_splits, input_splits)
             chunks = torch.split(recv, output_splits)
             received = [chunks[s].reshape(len(self.tables_of[s]), sizes[rank], D) for s in range(world)]
-        pooled = torch.empty(sizes[rank], self.num_features, D, device=self.device)
+        # a split table's partial sums are added in rank order (a whole table: 0 + its vectors)
+        pooled = torch.zeros(sizes[rank], self.num_features, D, device=self.device)
         for s in range(world):
             for k, f in enumerate(self.tables_of[s]):
-                pooled[:, f, :] = received[s][k]
+                pooled[:, f, :] += received[s][k]
         return pooled
 
     def exchange_gradients(self, pooled_grad, sizes):
@@ -263,7 +280,18 @@ class HybridDlrm:
         """categorical [B, F] (int64) -> [T_mine, B, D] (one value per row and feature: the pooled sum is the row)."""
         if not self.mine:
             return torch.empty(0, categorical.shape[0], self.dim, device=self.device)
-        return torch.stack([self.tables[f][categorical[:, f]] for f in self.mine])
+        out = []
+        for f in self.mine:
+            start, end = self.ranges[f]
+            index = categorical[:, f]
+            if start == 0 and end == self.table_sizes[f]:
+                out.append(self.tables[f][index])
+                continue
+            # a row range: the values outside it count 0 here (another holder adds them)
+            inside = (index >= start) & (index < end)
+            local = torch.where(inside, index - start, torch.zeros_like(index))
+            out.append(self.tables[f][local] * inside.unsqueeze(1).to(self.tables[f].dtype))
+        return torch.stack(out)
 
     def logits(self, dense, pooled):
         """dense [b, I], pooled [b, F, D] -> logits [b]."""
@@ -286,8 +314,15 @@ class HybridDlrm:
     def update_tables(self, categorical, grads, lr, rule, weight_decay):
         """grads [T_mine, B, D]: duplicates summed per row, then SGD or row-wise Adagrad (the app's rules)."""
         for k, f in enumerate(self.mine):
-            rows, inverse = torch.unique(categorical[:, f], return_inverse=True)
-            summed = torch.zeros(rows.shape[0], self.dim, device=self.device).index_add_(0, inverse, grads[k])
+            start, end = self.ranges[f]
+            index, grad = categorical[:, f], grads[k]
+            if not (start == 0 and end == self.table_sizes[f]):
+                inside = (index >= start) & (index < end)
+                index, grad = index[inside] - start, grad[inside]
+                if index.numel() == 0:
+                    continue
+            rows, inverse = torch.unique(index, return_inverse=True)
+            summed = torch.zeros(rows.shape[0], self.dim, device=self.device).index_add_(0, inverse, grad)
             table = self.tables[f]
             if weight_decay > 0:
                 summed += weight_decay * table[rows]
@@ -341,9 +376,11 @@ def run(rank, world, local_rank, args):
             torch.cuda.set_device(device)
         arch = job["architecture"]
         plan = job["plan"]
-        owner = plan["tableOwner"] if plan["worldSize"] == world else balanced_plan(job["tableSizes"], arch["embeddingDim"], world)
+        same_world = plan["worldSize"] == world
+        owner = plan["tableOwner"] if same_world else balanced_plan(job["tableSizes"], arch["embeddingDim"], world)
+        row_splits = (plan.get("rowSplits") or []) if same_world else []
         _, init_arrays = read_tensor_file(os.path.join(job_dir, "init", "weights.bin"), "dlrm-studio-torch-init")
-        model = HybridDlrm(job, init_arrays, rank, world, owner, device)
+        model = HybridDlrm(job, init_arrays, rank, world, owner, device, row_splits)
         del init_arrays
 
         data_dir = os.path.join(job_dir, "data")
@@ -498,7 +535,11 @@ def run(rank, world, local_rank, args):
         valid = evaluate("valid") if last_valid_step != position["step"] else None
         test = evaluate("test")
         # weights: each rank its tables, rank 0 also the MLPs (the app's layout)
-        named = [(f"table/{f}", model.tables[f].cpu().numpy().reshape(-1)) for f in model.mine]
+        # a row range of a split table is named table/<f>@<first row>
+        named = [
+            (f"table/{f}" if model.ranges[f] == (0, model.table_sizes[f]) else f"table/{f}@{model.ranges[f][0]}", model.tables[f].cpu().numpy().reshape(-1))
+            for f in model.mine
+        ]
         if rank == 0:
             named += [(f"dense/{i}", a) for i, a in enumerate(model.dense_arrays())]
         write_tensor_file(
