@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: a job folder's writer, its readers (config, weights with row ranges, log lines) and its README text share one layout, kept in one place.
  * Job folders for PyTorch's torch.distributed: writing one from a run's configuration and data
  * (job.json, the preprocessed splits, the app's initial weights for the run's seed, the training
  * script, a README), reading the weights its ranks write back, and parsing its metrics log.
