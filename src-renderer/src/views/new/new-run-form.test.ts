@@ -45,6 +45,8 @@ describe('new-run form', () => {
     expect(validateForm({ ...valid, train: { ...valid.train, hybridWorkers: 2.5 } })).toEqual(['Hybrid parallel workers: empty (off) or a whole number from 1 to 64.']);
     expect(validateForm({ ...valid, train: { ...valid.train, hybridWorkers: 65 } })).toHaveLength(1);
     expect(validateForm({ ...valid, model: { ...valid.model, kind: 'lr' }, train: { ...valid.train, hybridWorkers: 2 } })).toEqual(['Hybrid parallel workers: DLRMs only (leave it empty for this model).']);
+    expect(validateForm({ ...valid, train: { ...valid.train, hybridWorkers: 2, hybridMemoryBudgetBytes: 64 * 1024 * 1024 } })).toEqual([]);
+    expect(validateForm({ ...valid, train: { ...valid.train, hybridMemoryBudgetBytes: 64 * 1024 * 1024 } })).toEqual(['Hybrid memory per worker: a positive number of MiB, with hybrid parallel workers set.']);
   });
 
   it('checks the weight decay', () => {

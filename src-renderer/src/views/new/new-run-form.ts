@@ -49,6 +49,9 @@ export function validateForm(input: StartRunInput): string[] {
     errors.push('Hybrid parallel workers: empty (off) or a whole number from 1 to 64.');
   }
   if (train.hybridWorkers !== undefined && model.kind !== 'dlrm') errors.push('Hybrid parallel workers: DLRMs only (leave it empty for this model).');
+  if (train.hybridMemoryBudgetBytes !== undefined && !(train.hybridMemoryBudgetBytes > 0 && train.hybridWorkers !== undefined)) {
+    errors.push('Hybrid memory per worker: a positive number of MiB, with hybrid parallel workers set.');
+  }
   if (!(typeof train.maxBadRowShare === 'number' && train.maxBadRowShare >= 0 && train.maxBadRowShare <= 1)) {
     errors.push('Bad-row share: between 0 and 1.');
   }
