@@ -97,6 +97,13 @@ export class StudioService implements ServiceDoor {
       ...torchJobMethods(this.context, this.torchJobFollower),
       ...shardingMethods(),
     };
+    // runs.cancel of a run that follows a torch.distributed job stops following (the job trains elsewhere)
+    const cancelRun = this.handlers['runs.cancel'];
+    this.handlers['runs.cancel'] = (input: unknown) => {
+      const id = input !== null && typeof input === 'object' ? (input as { id?: unknown }).id : undefined;
+      if (typeof id === 'string' && this.torchJobFollower.stopFollowing(id)) return { ok: true };
+      return cancelRun(input);
+    };
   }
 
   get dataDir(): string {

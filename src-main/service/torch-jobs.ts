@@ -100,24 +100,29 @@ export class TorchJobFollower {
    * @returns the ids of the runs interrupted.
    */
   interrupt(): string[] {
-    const interrupted: string[] = [];
-    for (const state of [...this.followed.values()]) {
-      if (state.ended) continue;
-      this.poll(state);
-      if (state.ended) continue;
-      state.ended = true;
-      clearInterval(state.timer);
-      this.followed.delete(state.id);
-      const error = `stopped following the job after line ${state.lineNumber} of ${state.log} (the job itself was not stopped); follow it again into this run: node out/main/cli.js follow-job --dir ${state.outputDir} --run ${state.id}`;
-      try {
-        this.ctx.store.markRunInterrupted(state.id, error);
-      } catch {
-        continue; // deleted meanwhile
-      }
-      interrupted.push(state.id);
-      this.ctx.emit({ type: 'run-status', runId: state.id, status: 'interrupted', error });
+    return [...this.followed.keys()].filter((id) => this.stopFollowing(id));
+  }
+
+  /**
+   * Stops following one run's job (runs.cancel on a followed run, or interrupt()): as interrupt(), for one run.
+   * @returns false when this run is not followed (or its job ended meanwhile).
+   */
+  stopFollowing(id: string): boolean {
+    const state = this.followed.get(id);
+    if (!state || state.ended) return false;
+    this.poll(state);
+    if (state.ended) return false;
+    state.ended = true;
+    clearInterval(state.timer);
+    this.followed.delete(state.id);
+    const error = `stopped following the job after line ${state.lineNumber} of ${state.log} (the job itself was not stopped); follow it again into this run: node out/main/cli.js follow-job --dir ${state.outputDir} --run ${state.id}`;
+    try {
+      this.ctx.store.markRunInterrupted(state.id, error);
+    } catch {
+      return false; // deleted meanwhile
     }
-    return interrupted;
+    this.ctx.emit({ type: 'run-status', runId: state.id, status: 'interrupted', error });
+    return true;
   }
 
   /** Stops following (the app closes); the runs stay as they are (running ones are interrupted by the store on the next start). */

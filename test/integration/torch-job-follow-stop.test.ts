@@ -100,7 +100,13 @@ describe('stopping and resuming the follower of a torch.distributed job', () => 
       expect(await losses()).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((step) => 1 / step));
       expect((await status()).status).toBe('running');
       await expect(service.call('jobs.followTorch', { dir, runId: id })).rejects.toThrow(/already being followed/);
+      // runs.cancel (the run page's Cancel) stops following too; then following again picks up step 9
       progress(9);
+      expect(await service.call('runs.cancel', { id })).toEqual({ ok: true });
+      expect((await status()).status).toBe('interrupted');
+      expect(service.isFollowingJob(id)).toBe(false);
+      await service.call('jobs.followTorch', { dir, runId: id });
+      await until('9 losses', losses, (v) => v.length === 9);
       log({ type: 'failed', error: 'rank 1 ran out of memory' });
       const ended = await until('failed', status, (s) => s.status === 'failed');
       expect(ended.error).toContain('rank 1 ran out of memory');
