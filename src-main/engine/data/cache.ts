@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { DatasetError } from './errors';
 import type { RawRow } from './parse';
 import type { PreprocessConfig, Preprocessor } from './preprocess';
-import { Vocabulary } from './preprocess';
+import { DEFAULT_MAX_DISTINCT_PER_FEATURE, Vocabulary } from './preprocess';
 import { NUM_CATEGORICAL, NUM_DENSE } from './types';
 import type { BadRowReport, PreparedSplit } from './types';
 
@@ -29,6 +29,8 @@ export interface CacheKeyInput {
   preprocessing: PreprocessConfig;
   /** Split layout that changes what the parts hold, e.g. "single" or "random:1:0.1:0.1". */
   layout: string;
+  /** The vocabulary counter's cap when it is not the default (a different cap can give another vocabulary). */
+  maxDistinctPerFeature?: number;
 }
 
 /** Per input file, what the parse found. */
@@ -64,7 +66,9 @@ export function cacheKey(input: CacheKeyInput): string {
     const stat = statSync(path);
     return { path: resolve(path), size: stat.size, mtimeMs: stat.mtimeMs };
   });
-  const text = JSON.stringify({ version: CACHE_FORMAT_VERSION, files, preprocessing: input.preprocessing, layout: input.layout });
+  const cap = input.maxDistinctPerFeature;
+  const capPart = cap !== undefined && cap !== DEFAULT_MAX_DISTINCT_PER_FEATURE && input.preprocessing.categorical === 'vocab' ? { maxDistinctPerFeature: cap } : {};
+  const text = JSON.stringify({ version: CACHE_FORMAT_VERSION, files, preprocessing: input.preprocessing, layout: input.layout, ...capPart });
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 

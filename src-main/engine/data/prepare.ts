@@ -12,7 +12,7 @@ import { CACHE_FORMAT_VERSION, CacheEntryBuilder, cacheEntryDir, cacheKey, readC
 import type { CacheHeader, CachePartWriter, CachedFileReport } from './cache';
 import { DatasetError, fileProblem, throwIfAborted } from './errors';
 import { createRawRow } from './parse';
-import { Preprocessor, VocabularyCounter } from './preprocess';
+import { DEFAULT_MAX_DISTINCT_PER_FEATURE, Preprocessor, VocabularyCounter } from './preprocess';
 import type { CategoricalEncoding, PreprocessConfig, PreprocessingState } from './preprocess';
 import { readCriteoFile } from './reader';
 import type { ReadProgress, ReadSummary } from './reader';
@@ -43,6 +43,8 @@ export interface PrepareOptions {
   splitSeed?: number;
   /** Rows per chunk of the cached sources' windowed shuffle. */
   chunkRows?: number;
+  /** Vocabulary: distinct values counted per feature before the counter prunes (VocabularyCounter). */
+  maxDistinctPerFeature?: number;
   /** Progress: fraction 0..1 and a message with rows/s. */
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
@@ -76,6 +78,7 @@ interface ResolvedOptions {
   minRowsForBadShare: number;
   splitSeed: number;
   chunkRows: number;
+  maxDistinctPerFeature: number;
   onProgress: (fraction: number, message: string) => void;
   signal: AbortSignal | undefined;
 }
@@ -95,6 +98,7 @@ function resolveOptions(options: PrepareOptions): ResolvedOptions {
     minRowsForBadShare: options.minRowsForBadShare ?? 1000,
     splitSeed: options.splitSeed ?? 1,
     chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS,
+    maxDistinctPerFeature: options.maxDistinctPerFeature ?? DEFAULT_MAX_DISTINCT_PER_FEATURE,
     onProgress: options.onProgress ?? (() => undefined),
     signal: options.signal,
   };
@@ -274,12 +278,12 @@ async function prepareFiles(spec: FileSpec, cacheDir: string, options: ResolvedO
   for (const input of plan.inputs) {
     // missing files give a clear error before anything else
     try {
-      cacheKey({ files: [input.path], preprocessing: options.config, layout: plan.layout });
+      cacheKey({ files: [input.path], preprocessing: options.config, layout: plan.layout, maxDistinctPerFeature: options.maxDistinctPerFeature });
     } catch (error) {
       throw new DatasetError(fileProblem(input.path, error), { file: input.path }, { cause: error });
     }
   }
-  const key = cacheKey({ files: plan.inputs.map((input) => input.path), preprocessing: options.config, layout: plan.layout });
+  const key = cacheKey({ files: plan.inputs.map((input) => input.path), preprocessing: options.config, layout: plan.layout, maxDistinctPerFeature: options.maxDistinctPerFeature });
   let header = readCacheHeader(cacheDir, key);
   let fromCache = true;
   if (header === null) {
@@ -371,7 +375,7 @@ async function buildCacheEntry(
   if (fixedPreprocessor) {
     preprocessor = fixedPreprocessor;
   } else if (vocabPass) {
-    const counter = new VocabularyCounter();
+    const counter = new VocabularyCounter(options.maxDistinctPerFeature);
     const trainInput = plan.inputs[0];
     await readCriteoFile(trainInput.path, (row) => counter.add(row), { ...readOptions, onProgress: passProgress('counting values in', trainInput.path) });
     passesDone++;

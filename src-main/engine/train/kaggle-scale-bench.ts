@@ -1,0 +1,174 @@
+/**
+ * The Kaggle-scale memory benchmark (issue #15): generate N rows of Criteo text with the Kaggle
+ * cardinalities (../data/kaggle-scale.ts), prepare them into the binary cache with a vocabulary
+ * (bounded counting, ../data/preprocess.ts), train DLRM (criteo-kaggle preset, D 16, row-wise Adagrad)
+ * for a bounded number of steps on full-size tables (one row per value in the vocabulary) reading the
+ * cache in chunks, then delete the generated file and the cache.
+ *
+ * Peak RSS is process.resourceUsage().maxRSS, the process's lifetime peak: the figure after preparing
+ * covers generation and preparation, the one after training covers everything. In the app the job runs
+ * in a worker thread, so the figure includes the CLI and service of the same process (an upper bound).
+ */
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareDataset } from '../data/prepare';
+import { KAGGLE_CARDINALITIES, writeKaggleScaleFile } from '../data/kaggle-scale';
+import { presetModel } from '../model/presets';
+import { DlrmTrainer } from './trainer';
+
+export interface KaggleScaleBenchOptions {
+  /** Rows of the generated file (Criteo Kaggle: 45,840,617). */
+  rows: number;
+  /** Folder for the generated file and its cache (both deleted at the end). */
+  workDir: string;
+  /** Training steps (default 100) at batchSize (default 2048). */
+  steps?: number;
+  batchSize?: number;
+  /** Vocabulary counter cap per feature (default 2^24: exact, full-size tables at Kaggle scale). */
+  maxDistinctPerFeature?: number;
+  seed?: number;
+  log: (line: string) => void;
+}
+
+export interface KaggleScaleBenchResult {
+  rows: number;
+  fileBytes: number;
+  generateSeconds: number;
+  prepareSeconds: number;
+  /** Text MB (10^6 bytes) per second of preparation (both passes). */
+  prepareMBps: number;
+  /** Lifetime peak RSS after preparing (bytes). */
+  preparePeakRssBytes: number;
+  /** Total rows of the 26 tables and the bytes of tables (fp32) plus row-wise Adagrad state. */
+  tableRows: number;
+  tableBytes: number;
+  trainSteps: number;
+  trainSamplesPerSec: number;
+  /** Lifetime peak RSS after training (bytes). */
+  trainPeakRssBytes: number;
+  /** preparePeakRssBytes <= 1 GiB; trainPeakRssBytes <= tableBytes + 1 GiB. */
+  prepareWithinLimit: boolean;
+  trainWithinLimit: boolean;
+  deleted: boolean;
+}
+
+const GIB = 2 ** 30;
+const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** Elapsed time and the ETA of a phase from its done fraction. */
+function eta(started: number, fraction: number): string {
+  const elapsed = (performance.now() - started) / 1000;
+  const left = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
+  return `${elapsed.toFixed(0)} s elapsed, ETA ${Number.isFinite(left) ? left.toFixed(0) : '?'} s`;
+}
+
+export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Promise<KaggleScaleBenchResult> {
+  const { rows, log } = options;
+  const steps = options.steps ?? 100;
+  const batchSize = options.batchSize ?? 2048;
+  mkdirSync(options.workDir, { recursive: true });
+  const textPath = join(options.workDir, `kaggle-scale-${rows}.txt`);
+  const cacheDir = join(options.workDir, 'kaggle-scale-cache');
+  let deleted = false;
+  const cleanUp = (): void => {
+    rmSync(textPath, { force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+    deleted = !existsSync(textPath) && !existsSync(cacheDir);
+  };
+  try {
+    // 1. generate
+    log(`generating ${rows} rows with the Kaggle cardinalities into ${textPath}`);
+    let started = performance.now();
+    const fileBytes = await writeKaggleScaleFile(textPath, {
+      rows,
+      seed: options.seed ?? 1,
+      onProgress: (done, bytes) => {
+        if (done % Math.max(1, Math.floor(rows / 10)) < Math.max(1, Math.floor(rows / 100))) log(`generate: ${((100 * done) / rows).toFixed(0)}%, ${mib(bytes)} written, ${eta(started, done / rows)}`);
+      },
+    });
+    const generateSeconds = (performance.now() - started) / 1000;
+    log(`generated ${mib(fileBytes)} in ${generateSeconds.toFixed(1)} s (${(fileBytes / 1e6 / generateSeconds).toFixed(1)} MB/s), peak RSS so far ${mib(maxRssBytes())}`);
+
+    // 2. prepare (vocabulary, min count 1: one table row per distinct value)
+    started = performance.now();
+    let lastLogged = -1;
+    const prepared = await prepareDataset(
+      { kind: 'file', path: textPath, split: 'days7' },
+      {
+        cacheDir,
+        hashSize: 2 ** 31 - 1,
+        categorical: 'vocab',
+        minCount: 1,
+        maxDistinctPerFeature: options.maxDistinctPerFeature ?? 2 ** 24,
+        onProgress: (fraction, message) => {
+          const tenth = Math.floor(fraction * 20);
+          if (tenth > lastLogged) {
+            lastLogged = tenth;
+            log(`prepare: ${(fraction * 100).toFixed(0)}%, ${eta(started, fraction)}, RSS ${mib(process.memoryUsage().rss)}: ${message}`);
+          }
+        },
+      },
+    );
+    const prepareSeconds = (performance.now() - started) / 1000;
+    const preparePeakRssBytes = maxRssBytes();
+    const prepareMBps = (2 * fileBytes) / 1e6 / prepareSeconds;
+    const tableSizes = prepared.tableSizes;
+    const tableRows = tableSizes.reduce((a, b) => a + b, 0);
+    log(
+      `prepared in ${prepareSeconds.toFixed(1)} s (${prepareMBps.toFixed(1)} MB/s over 2 passes of the text), peak RSS ${mib(preparePeakRssBytes)} ` +
+        `(limit 1024 MiB); tables ${tableRows} rows (Kaggle: ${KAGGLE_CARDINALITIES.reduce((a, b) => a + b, 0)} values): ${tableSizes.join(', ')}`,
+    );
+
+    // 3. train on full-size tables, reading the cache in chunks
+    const model = { ...presetModel('criteo-kaggle'), embeddingDim: 16, hashSize: Math.max(...tableSizes) };
+    const tableBytes = tableRows * (16 * 4 + 4);
+    log(`allocating tables: ${tableRows} rows x 16 x 4 bytes + row-wise Adagrad ${tableRows} x 4 bytes = ${mib(tableBytes)}`);
+    const trainer = new DlrmTrainer({
+      model,
+      optimizer: { dense: 'adam', sparse: 'rowwise-adagrad', learningRate: 0.01, warmupSteps: 0, decay: 'none' },
+      train: { batchSize, epochs: 1, evalEvery: 0, seed: 1, maxBadRowShare: 1, checkpointEvery: 0 },
+      tableSizes,
+    });
+    let trainSteps = 0;
+    let timedSeconds = 0;
+    try {
+      started = performance.now();
+      let timedFrom = 0;
+      for (const batch of prepared.train.batches(0, batchSize, 1)) {
+        if (trainSteps === 3) timedFrom = performance.now(); // the first steps warm up
+        trainer.step(batch, 0.01);
+        trainSteps++;
+        if (trainSteps % Math.max(1, Math.floor(steps / 10)) === 0) log(`train: step ${trainSteps}/${steps}, ${eta(started, trainSteps / steps)}, RSS ${mib(process.memoryUsage().rss)}`);
+        if (trainSteps >= steps) break;
+      }
+      timedSeconds = trainSteps > 3 ? (performance.now() - timedFrom) / 1000 : 0;
+    } finally {
+      trainer.dispose();
+    }
+    const trainSamplesPerSec = timedSeconds > 0 ? ((trainSteps - 3) * batchSize) / timedSeconds : 0;
+    const trainPeakRssBytes = maxRssBytes();
+    log(`trained ${trainSteps} steps of ${batchSize}: ${trainSamplesPerSec.toFixed(0)} samples/s after 3 warm-up steps; peak RSS ${mib(trainPeakRssBytes)} (limit ${mib(tableBytes + GIB)})`);
+    const fileSize = existsSync(textPath) ? statSync(textPath).size : 0;
+    cleanUp();
+    log(`deleted the generated file (${mib(fileSize)}) and its cache: ${deleted ? 'yes' : 'NO'}`);
+    return {
+      rows,
+      fileBytes,
+      generateSeconds,
+      prepareSeconds,
+      prepareMBps,
+      preparePeakRssBytes,
+      tableRows,
+      tableBytes,
+      trainSteps,
+      trainSamplesPerSec,
+      trainPeakRssBytes,
+      prepareWithinLimit: preparePeakRssBytes <= GIB,
+      trainWithinLimit: trainPeakRssBytes <= tableBytes + GIB,
+      deleted,
+    };
+  } finally {
+    if (!deleted) cleanUp();
+  }
+}
