@@ -110,7 +110,7 @@ export interface StudioMethods {
   /** `overwrite: true` replaces an existing file at path (the UI asks first); without it an existing file is a conflict. */
   'data.generate': (input: { path: string; rows: number; seed: number; overwrite?: boolean }) => GenerateResult;
   'bench.train': (input: { batchSizes: number[]; seconds: number; presets: string[]; backend?: BackendName; compareTorch: boolean; threads?: 1 | 2; rounds?: number }) => BenchRow[];
-  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression' | 'hybrid'; rows?: number; rounds?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[]; presets?: string[]; minSteps?: number }) => BenchFigures[];
+  'bench.component': (input: { kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression' | 'hybrid' | 'kaggle-scale'; rows?: number; steps?: number; rounds?: number; epochs?: number; seeds?: number[]; seconds?: number; batchSizes?: number[]; presets?: string[]; minSteps?: number }) => BenchFigures[];
 
   /**
    * Exports a DLRM run (id) or a run configuration (config) as a torch.distributed job folder at

@@ -131,9 +131,9 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
     },
     'bench.component': (input) => {
       const o = object(input);
-      onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes', 'presets', 'minSteps', 'rounds']);
+      onlyKeys(o, ['kind', 'rows', 'epochs', 'seeds', 'seconds', 'batchSizes', 'presets', 'minSteps', 'rounds', 'steps']);
       const payload: ComponentBenchPayload = {
-        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu', 'recommenders', 'compression', 'hybrid'] as const),
+        kind: oneOf(o['kind'], 'kind', ['preprocess', 'simulation', 'projections', 'parity', 'gpu', 'recommenders', 'compression', 'hybrid', 'kaggle-scale'] as const),
         torchScript: resolve(process.cwd(), '../shared/peer/torch_dlrm.py'),
         workDir: join(ctx.cacheDir, 'parity'),
         workerScript: ctx.jobs.workerScript,
@@ -145,6 +145,7 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       if (o['presets'] !== undefined) payload.presets = array(o['presets'], 'presets', (v, f) => oneOf(v, f, PRESETS.map((p) => p.name)), { min: 1, max: 8 });
       if (o['minSteps'] !== undefined) payload.minSteps = integer(o['minSteps'], 'minSteps', 1, 10_000);
       if (o['rounds'] !== undefined) payload.rounds = integer(o['rounds'], 'rounds', 1, 10);
+      if (o['steps'] !== undefined) payload.steps = integer(o['steps'], 'steps', 1, 100_000);
       if (o['seeds'] !== undefined) payload.seeds = array(o['seeds'], 'seeds', (v, f) => integer(v, f, 0, 2 ** 31 - 1), { min: 1, max: 10 });
       return runJob<BenchFigures[]>(ctx, 'bench-component', payload);
     },

@@ -70,6 +70,9 @@ ${COMPRESSION_USAGE}
   bench preprocess [--rows N] | bench simulation | bench projections | bench parity [--rows N --epochs N --seeds 1,2]
              parsing speed into the cache; 1,000 users x 2,000 items x 100 rounds; PCA/t-SNE/UMAP times;
              test AUC against torch_dlrm.py train on the same synthetic files
+  bench kaggle-scale [--rows 45840617] [--steps 100] [--batches 2048]   generate rows with the Criteo Kaggle cardinalities, prepare
+             them into the cache (MB/s, peak RSS; limit 1 GiB), train DLRM d 16 with row-wise Adagrad on full-size tables
+             (samples/s, peak RSS; limit model bytes + 1 GiB), then delete the file and cache
   bench compression [--rows N] [--epochs N] [--seeds S]   test AUC against table bytes on planted synthetic rows (default
              250,000): full tables, frequency pruning, hashing at two sizes, QR and mixed-dim at <= 1/4 of the bytes, fp16, bf16
              shared-table mode on 2 threads, hybrid on 1 and 2 workers (alternating rounds), with hybrid's per-phase ms per step
@@ -315,7 +318,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
     eval: { run: 'string', data: 'string' },
     predict: { run: 'string', data: 'string', out: 'string', overwrite: 'boolean' },
     generate: { out: 'string', rows: 'number', seed: 'number', overwrite: 'boolean' },
-    bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number', 'min-steps': 'number' },
+    bench: { batches: 'list', seconds: 'number', rounds: 'number', presets: 'list', backend: 'string', 'no-torch': 'boolean', rows: 'number', epochs: 'number', seeds: 'list', gpu: 'boolean', threads: 'number', 'min-steps': 'number', steps: 'number' },
     simulate: {
       users: 'number', items: 'number', topics: 'number', rounds: 'number', slate: 'number', 'retrain-every': 'number',
       drift: 'number', seed: 'number', policies: 'list', 'new-items': 'number', name: 'string', 'extreme-drift': 'number', 'churn-after': 'number',
@@ -451,8 +454,8 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'bench': {
       const component = options.flag('gpu') ? 'gpu' : options.positionals[0];
       if (component !== undefined) {
-        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu' && component !== 'recommenders' && component !== 'compression' && component !== 'hybrid') {
-          throw new UsageError(`bench takes preprocess, simulation, projections, parity, recommenders, compression, hybrid or --gpu, not "${component}"`);
+        if (component !== 'preprocess' && component !== 'simulation' && component !== 'projections' && component !== 'parity' && component !== 'gpu' && component !== 'recommenders' && component !== 'compression' && component !== 'hybrid' && component !== 'kaggle-scale') {
+          throw new UsageError(`bench takes preprocess, simulation, projections, parity, recommenders, compression, hybrid, kaggle-scale or --gpu, not "${component}"`);
         }
         cli.info(`benchmarking ${component} ...`);
         const input: MethodInput<'bench.component'> = { kind: component };
@@ -465,6 +468,7 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
         if (component === 'gpu' && presets) input.presets = presets;
         options.withNumber('min-steps', (value) => (input.minSteps = value));
         options.withNumber('rounds', (value) => (input.rounds = value));
+        options.withNumber('steps', (value) => (input.steps = value));
         const seeds = options.list('seeds');
         if (seeds) input.seeds = seeds.map(Number);
         cli.print(await cli.call('bench.component', input));

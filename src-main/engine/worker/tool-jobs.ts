@@ -11,6 +11,8 @@ import { prepareDataset, prepareScoringFile, writeSyntheticTsv, type Preprocessi
 import { computeMetrics, loadModel, predictBatches, runBench, runParity } from '../train';
 import { runGpuBench } from '../train/bench-gpu';
 import { runCompressionBench } from '../train/compression-bench';
+import { runKaggleScaleBench } from '../train/kaggle-scale-bench';
+import { KAGGLE_ROWS } from '../data/kaggle-scale';
 import { initBackend } from '../backend';
 import { benchPreprocess } from '../data/bench';
 import { benchSimulation, compareRecommenders } from '../sim';
@@ -159,7 +161,9 @@ export async function predictJob(raw: unknown, ctx: JobContext): Promise<{ rows:
 }
 
 export interface ComponentBenchPayload {
-  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression' | 'hybrid';
+  kind: 'preprocess' | 'simulation' | 'projections' | 'parity' | 'gpu' | 'recommenders' | 'compression' | 'hybrid' | 'kaggle-scale';
+  /** kaggle-scale: training steps (default 100). */
+  steps?: number;
   /** hybrid: the worker entry its threads run (also the two-thread helper's), and alternating rounds (default 3). */
   workerScript?: string;
   rounds?: number;
@@ -206,6 +210,11 @@ export async function componentBenchJob(raw: unknown, ctx: JobContext): Promise<
     }
     case 'recommenders':
       return recommenderBench(p, log);
+    case 'kaggle-scale': {
+      // rows default to Criteo Kaggle's 45,840,617; the text and its cache go under workDir and are deleted at the end
+      const r = await runKaggleScaleBench({ rows: p.rows ?? KAGGLE_ROWS, workDir: join(p.workDir ?? tmpdir(), 'kaggle-scale'), steps: p.steps, batchSize: p.batchSizes?.[0], log });
+      return [{ ...r, prepareWithinLimit: String(r.prepareWithinLimit), trainWithinLimit: String(r.trainWithinLimit), deleted: String(r.deleted) }];
+    }
     case 'hybrid': {
       // one thread, the shared-table mode and hybrid on 1 and 2 workers, alternating in rounds
       if (!p.workerScript) throw new Error('the hybrid benchmark needs the worker script');
