@@ -162,6 +162,9 @@ export class Vocabulary {
   }
 }
 
+/** Counts below this are ranked by one packed float64 sort key when building a vocabulary. */
+const SORT_COUNT_LIMIT = 2 ** 21;
+
 /** Default cap on distinct values counted per feature (2^20: at most 16 MiB of counts per feature). */
 export const DEFAULT_MAX_DISTINCT_PER_FEATURE = 1 << 20;
 
@@ -248,19 +251,31 @@ export class VocabularyCounter {
   /** Keeps values with (stored) count >= minCount, at most maxRows - 1 per feature, most frequent first. */
   build(minCount: number, maxRows: number): Vocabulary {
     const valuesByRow = this.counts.map((map) => {
-      const keys: number[] = [];
-      const counts: number[] = [];
-      map.forEach((key, count) => {
-        if (count >= minCount) {
-          keys.push(key);
-          counts.push(count);
-        }
+      // one float64 per kept value: (2^21 - count) * 2^32 + value sorts by count descending, then by
+      // value, with a plain numeric typed-array sort (exact below 2^53). The few values counted 2^21
+      // times or more (at most N / 2^21 of them) are sorted apart, by a comparator, and come first.
+      let kept = 0;
+      let frequent = 0;
+      map.forEach((_, count) => {
+        if (count >= minCount) kept++;
+        if (count >= minCount && count >= SORT_COUNT_LIMIT) frequent++;
       });
-      const order = keys.map((_, i) => i);
-      order.sort((a, b) => counts[b] - counts[a] || keys[a] - keys[b]);
-      const kept = Math.min(order.length, Math.max(0, maxRows - 1));
-      const values = new Uint32Array(kept);
-      for (let r = 0; r < kept; r++) values[r] = keys[order[r]];
+      const order = new Float64Array(kept - frequent);
+      const frequentKeys: number[] = [];
+      const frequentCounts: number[] = [];
+      let n = 0;
+      map.forEach((key, count) => {
+        if (count < minCount) return;
+        if (count >= SORT_COUNT_LIMIT) {
+          frequentKeys.push(key);
+          frequentCounts.push(count);
+        } else order[n++] = (SORT_COUNT_LIMIT - count) * 4294967296 + key;
+      });
+      order.sort();
+      const frequentOrder = frequentKeys.map((_, i) => i).sort((a, b) => frequentCounts[b] - frequentCounts[a] || frequentKeys[a] - frequentKeys[b]);
+      const size = Math.min(kept, Math.max(0, maxRows - 1));
+      const values = new Uint32Array(size);
+      for (let r = 0; r < size; r++) values[r] = r < frequent ? frequentKeys[frequentOrder[r]] : order[r - frequent] % 4294967296;
       return values;
     });
     return new Vocabulary(valuesByRow, minCount);

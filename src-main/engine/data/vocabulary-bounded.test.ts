@@ -120,6 +120,16 @@ describe('bounded vocabulary counting', () => {
     }
   });
 
+  it('ranks by count then value, counts of 2^21 and more included (the packed sort key and the frequent values)', () => {
+    const counter = new VocabularyCounter();
+    const counts: [number, number][] = [[0xffffffff, 5], [7, 2 ** 21 - 1], [0x10, 3_000_000], [0x20, 2 ** 21], [0x0, 5], [0x30, 2_500_000], [0x31, 2_500_000], [9, 1]];
+    for (const [value, count] of counts) counter.counts[4].add(value, count);
+    const reference = new Map(counts);
+    expect(Array.from(counter.build(2, 1000).valuesByRow[4])).toEqual(referenceVocabulary(reference, 2, 1000));
+    expect(Array.from(counter.build(2, 1000).valuesByRow[4])).toEqual([0x10, 0x30, 0x31, 0x20, 7, 0x0, 0xffffffff]);
+    expect(Array.from(counter.build(1, 4).valuesByRow[4])).toEqual([0x10, 0x30, 0x31]);
+  });
+
   it('refuses a cap below 2', () => {
     expect(() => new VocabularyCounter(1)).toThrow(/maxDistinctPerFeature/);
   });
