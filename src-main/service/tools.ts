@@ -27,9 +27,11 @@ function backends(): ReturnType<typeof listBackends> {
   return backendsCache;
 }
 
-/** Runs a worker job to completion, relaying 'log' lines nowhere (the CLI prints the result). */
-function runJob<T>(ctx: ServiceContext, kind: string, payload: unknown): Promise<T> {
-  return ctx.jobs.start<T>({ kind, payload }, () => undefined).done;
+/** Runs a worker job to completion, relaying 'log' lines to onLog when given, else nowhere (the CLI prints the result). */
+function runJob<T>(ctx: ServiceContext, kind: string, payload: unknown, onLog?: (line: string) => void): Promise<T> {
+  return ctx.jobs.start<T>({ kind, payload }, (event) => {
+    if (onLog && typeof event === 'object' && event !== null && 'type' in event && event.type === 'log' && 'line' in event && typeof event.line === 'string') onLog(event.line);
+  }).done;
 }
 
 function trainedRunDir(ctx: ServiceContext, runId: string): string {
@@ -147,7 +149,9 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       if (o['rounds'] !== undefined) payload.rounds = integer(o['rounds'], 'rounds', 1, 10);
       if (o['steps'] !== undefined) payload.steps = integer(o['steps'], 'steps', 1, 100_000);
       if (o['seeds'] !== undefined) payload.seeds = array(o['seeds'], 'seeds', (v, f) => integer(v, f, 0, 2 ** 31 - 1), { min: 1, max: 10 });
-      return runJob<BenchFigures[]>(ctx, 'bench-component', payload);
+      // the Kaggle-scale benchmark runs for minutes: its progress and ETA lines go to stderr
+      const onLog = payload.kind === 'kaggle-scale' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+      return runJob<BenchFigures[]>(ctx, 'bench-component', payload, onLog);
     },
     'runs.evaluate': (input) => {
       const o = object(input);
