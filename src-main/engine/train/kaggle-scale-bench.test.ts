@@ -20,6 +20,8 @@ describe('Kaggle-scale benchmark (small size)', () => {
       expect(r.prepareMBps).toBeGreaterThan(0);
       expect(r.preparePeakRssBytes).toBeGreaterThan(0);
       expect(r.trainPeakRssBytes).toBeGreaterThanOrEqual(r.preparePeakRssBytes);
+      expect(r.trainSampledPeakRssBytes).toBeGreaterThan(0);
+      expect(r.trainSampledPeakRssBytes).toBeLessThanOrEqual(r.trainPeakRssBytes);
       expect(r.deleted).toBe(true);
       expect(readdirSync(dir)).toEqual([]);
       for (const phase of ['generate:', 'prepare:', 'train:', 'deleted the generated file']) expect(lines.some((line) => line.includes(phase))).toBe(true);

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDataset } from '../data/prepare';
 import { KAGGLE_CARDINALITIES, writeKaggleScaleFile } from '../data/kaggle-scale';
+import { initBackend } from '../backend';
 import { presetModel } from '../model/presets';
 import { DlrmTrainer } from './trainer';
 
@@ -46,6 +47,8 @@ export interface KaggleScaleBenchResult {
   trainSamplesPerSec: number;
   /** Lifetime peak RSS after training (bytes). */
   trainPeakRssBytes: number;
+  /** Largest RSS sampled after allocating the model and after each training step (bytes). */
+  trainSampledPeakRssBytes: number;
   /** preparePeakRssBytes <= 1 GiB; trainPeakRssBytes <= tableBytes + 1 GiB. */
   prepareWithinLimit: boolean;
   trainWithinLimit: boolean;
@@ -93,7 +96,9 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
     // 2. prepare (vocabulary, min count 1: one table row per distinct value)
     started = performance.now();
     let lastLogged = -1;
-    const prepared = await prepareDataset(
+    // only the training source and the table sizes outlive this phase: the vocabulary's lookup maps
+    // (inside the prepared dataset's preprocessor) can be collected before the tables are allocated
+    const { train, tableSizes } = await prepareDataset(
       { kind: 'file', path: textPath, split: 'days7' },
       {
         cacheDir,
@@ -109,11 +114,10 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
           }
         },
       },
-    );
+    ).then((prepared) => ({ train: prepared.train, tableSizes: prepared.tableSizes }));
     const prepareSeconds = (performance.now() - started) / 1000;
     const preparePeakRssBytes = maxRssBytes();
     const prepareMBps = (2 * fileBytes) / 1e6 / prepareSeconds;
-    const tableSizes = prepared.tableSizes;
     const tableRows = tableSizes.reduce((a, b) => a + b, 0);
     log(
       `prepared in ${prepareSeconds.toFixed(1)} s (${prepareMBps.toFixed(1)} MB/s over 2 passes of the text), peak RSS ${mib(preparePeakRssBytes)} ` +
@@ -121,6 +125,8 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
     );
 
     // 3. train on full-size tables, reading the cache in chunks
+    const backend = await initBackend();
+    log(`backend ${backend.name}: ${backend.detail}`);
     const model = { ...presetModel('criteo-kaggle'), embeddingDim: 16, hashSize: Math.max(...tableSizes) };
     const tableBytes = tableRows * (16 * 4 + 4);
     log(`allocating tables: ${tableRows} rows x 16 x 4 bytes + row-wise Adagrad ${tableRows} x 4 bytes = ${mib(tableBytes)}`);
@@ -132,13 +138,16 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
     });
     let trainSteps = 0;
     let timedSeconds = 0;
+    let trainSampledPeakRssBytes = 0;
     try {
       started = performance.now();
       let timedFrom = 0;
-      for (const batch of prepared.train.batches(0, batchSize, 1)) {
+      trainSampledPeakRssBytes = process.memoryUsage().rss;
+      for (const batch of train.batches(0, batchSize, 1)) {
         if (trainSteps === 3) timedFrom = performance.now(); // the first steps warm up
         trainer.step(batch, 0.01);
         trainSteps++;
+        trainSampledPeakRssBytes = Math.max(trainSampledPeakRssBytes, process.memoryUsage().rss);
         if (trainSteps % Math.max(1, Math.floor(steps / 10)) === 0) log(`train: step ${trainSteps}/${steps}, ${eta(started, trainSteps / steps)}, RSS ${mib(process.memoryUsage().rss)}`);
         if (trainSteps >= steps) break;
       }
@@ -148,7 +157,10 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
     }
     const trainSamplesPerSec = timedSeconds > 0 ? ((trainSteps - 3) * batchSize) / timedSeconds : 0;
     const trainPeakRssBytes = maxRssBytes();
-    log(`trained ${trainSteps} steps of ${batchSize}: ${trainSamplesPerSec.toFixed(0)} samples/s after 3 warm-up steps; peak RSS ${mib(trainPeakRssBytes)} (limit ${mib(tableBytes + GIB)})`);
+    log(
+      `trained ${trainSteps} steps of ${batchSize}: ${trainSamplesPerSec.toFixed(0)} samples/s after 3 warm-up steps; RSS during training up to ` +
+        `${mib(trainSampledPeakRssBytes)} (sampled after each step), lifetime peak ${mib(trainPeakRssBytes)} (limit ${mib(tableBytes + GIB)})`,
+    );
     const fileSize = existsSync(textPath) ? statSync(textPath).size : 0;
     cleanUp();
     log(`deleted the generated file (${mib(fileSize)}) and its cache: ${deleted ? 'yes' : 'NO'}`);
@@ -164,8 +176,9 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
       trainSteps,
       trainSamplesPerSec,
       trainPeakRssBytes,
+      trainSampledPeakRssBytes,
       prepareWithinLimit: preparePeakRssBytes <= GIB,
-      trainWithinLimit: trainPeakRssBytes <= tableBytes + GIB,
+      trainWithinLimit: Math.max(trainPeakRssBytes, trainSampledPeakRssBytes) <= tableBytes + GIB,
       deleted,
     };
   } finally {
