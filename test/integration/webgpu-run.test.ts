@@ -27,7 +27,8 @@ describe('training run on webgpu', () => {
     };
     expect(detail.status).toBe('finished');
     expect(detail.backend).toBe('webgpu');
-    expect(detail.backendDetail).toMatch(/^webgpu: .+\((hardware|software, forced)\)$/);
+    // The adapter and its kind, then the path the DLRM trained on: the WebGPU step, with its buffers and kernel times.
+    expect(detail.backendDetail).toMatch(/^webgpu: .+\((hardware|software, forced)\); WebGPU step \(no tfjs\) on .+; \d+ table buffer\(s\); forward\+backward kernels [\d.]+ ms a step/);
     expect(detail.test.auc).not.toBeNull();
     expect(detail.test.logLoss).toBeLessThan(0.7);
     // 4,000 rows -> 3,428 train rows at batch 256 -> 14 steps; checkpoints at 5, 10 and the end.
