@@ -75,6 +75,7 @@ ${COMPRESSION_USAGE}
              (samples/s, peak RSS; limit model bytes + 1 GiB), then delete the file and cache
   bench compression [--rows N] [--epochs N] [--seeds S]   test AUC against table bytes on planted synthetic rows (default
              250,000): full tables, frequency pruning, hashing at two sizes, QR and mixed-dim at <= 1/4 of the bytes, fp16, bf16
+  bench hybrid [--batches 128,2048] [--seconds S] [--rounds N] [--rows N]   DLRM criteo-kaggle samples/s: one thread, the
              shared-table mode on 2 threads, hybrid on 1 and 2 workers (alternating rounds), with hybrid's per-phase ms per step
   bench recommenders [--seeds 42]   CF (user-user, item-item, ALS), MF by SGD and DLRM on the simulator's log:
              held-out NDCG/precision/recall@10, then each as a closed-loop policy (click rate, diversity)
