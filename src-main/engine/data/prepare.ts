@@ -121,7 +121,8 @@ export async function prepareDataset(spec: DatasetSpec, options: PrepareOptions)
     default:
       throw new DatasetError(`unknown dataset kind ${(spec as { kind: string }).kind}`, { field: 'kind' });
   }
-  return { ...prepared, seconds: (performance.now() - started) / 1000 };
+  // Object.assign, not a spread: a spread would evaluate the on-demand `preprocessing`
+  return Object.assign(prepared, { seconds: (performance.now() - started) / 1000 });
 }
 
 // ---------- synthetic ----------
@@ -221,7 +222,10 @@ async function prepareSynthetic(rows: number, seed: number, options: ResolvedOpt
     },
     stats,
     tableSizes: preprocessor.tableSizes,
-    preprocessing: preprocessor.toJSON(),
+    // on demand: a Kaggle-size vocabulary is 33.8M hex strings (GBs), wanted only when a model is saved
+    get preprocessing() {
+      return preprocessor.toJSON();
+    },
     preprocessor,
     badRowReports: [],
     fromCache: false,
@@ -342,7 +346,10 @@ async function prepareFiles(spec: FileSpec, cacheDir: string, options: ResolvedO
     },
     stats,
     tableSizes: preprocessor.tableSizes,
-    preprocessing: preprocessor.toJSON(),
+    // on demand: a Kaggle-size vocabulary is 33.8M hex strings (GBs), wanted only when a model is saved
+    get preprocessing() {
+      return preprocessor.toJSON();
+    },
     preprocessor,
     badRowReports: header.files.flatMap((f) => f.reports),
     fromCache,
