@@ -6,6 +6,7 @@
 import type { DatasetSpec, InteractionKind, ModelSpec, OptimizerSpec, TrainSpec } from './run-config';
 import type { PlanCost } from './sharding';
 import type { MetricValues } from './metrics';
+import type { RunProgress } from './events';
 
 /** Which rank owns which embedding table (table-wise sharding). */
 export interface TablePlacement {
@@ -63,18 +64,7 @@ export type TorchrecLayout =
 /** What the script writes to metrics.jsonl, one JSON object per line (rank 0 only). */
 export type TorchJobEvent =
   | { type: 'started'; backend: string; detail: string; paramCount: number; totalSteps: number; worldSize: number; tableOwner: number[] }
-  | {
-      type: 'progress';
-      step: number;
-      totalSteps: number;
-      epoch: number;
-      samplesSeen: number;
-      samplesPerSec: number;
-      loss: number;
-      lr: number;
-      etaSeconds: number | null;
-      wallTime: number;
-    }
+  | ({ type: 'progress'; lr: number; wallTime: number } & RunProgress)
   | { type: 'eval'; step: number; samplesSeen: number; split: 'valid' | 'test'; metrics: MetricValues; wallTime: number }
   | { type: 'finished'; step: number; samplesSeen: number; wallTime: number; valid: MetricValues | null; test: MetricValues | null; weights: string[] }
   | { type: 'failed'; error: string };

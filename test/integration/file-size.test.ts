@@ -2,22 +2,13 @@
  * Files a newcomer can hold in their head: a source file over 400 lines says why at its top, in a
  * line starting "Over 400 lines:" within its first five lines (issue #17).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/imports';
 
 const root = resolve(__dirname, '../..');
 const LIMIT = 400;
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|svelte)$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** Files over the limit without a reason at the top. */
 export function unexplainedLongFiles(files: { path: string; text: string }[]): string[] {

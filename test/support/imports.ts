@@ -3,6 +3,7 @@
  * test/integration/import-direction.test.ts). Plain text scanning: static imports and re-exports
  * (type-only or not) and dynamic import() with a string literal.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 
 export interface ImportEdge {
@@ -104,4 +105,15 @@ function resolveSpecifier(from: string, specifier: string): string {
 
 function scriptOf(svelte: string): string {
   return [...svelte.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n');
+}
+
+/** Every .ts and .svelte source file below `dir` (declaration files left out), as full paths. */
+export function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (/\.(ts|svelte)$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
 }

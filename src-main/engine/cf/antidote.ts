@@ -33,8 +33,11 @@
  */
 import { AlsModel, choleskySolve, gramMatrix, type AlsOptions } from './als';
 import { RatingMatrix, type Entry } from './matrix';
+import type { AntidoteObjective, SocialMeasures as SocialMetrics } from '../../domain';
 
-export type AntidoteObjective = 'polarization' | 'unfairness';
+// The objective and the measures are domain nouns (src-main/domain/simulation.ts), declared there once.
+export type { AntidoteObjective, SocialMetrics };
+
 
 export interface AntidoteOptions {
   /** Which objective the antidote ratings lower. */
@@ -56,15 +59,6 @@ export interface AntidoteOptions {
   seed?: number;
 }
 
-export interface SocialMetrics {
-  polarization: number;
-  /** Mean squared error of each group on its observed ratings. */
-  groupError: [number, number];
-  /** (L_A - L_B)^2 / 4. */
-  unfairness: number;
-  /** Mean squared error over every observed rating. */
-  error: number;
-}
 
 export interface AntidoteResult {
   antidoteUsers: number;

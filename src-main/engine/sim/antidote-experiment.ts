@@ -8,8 +8,11 @@
  *
  * Shape letters: U users, N items at the end of the log.
  */
-import type { SimulationSpec } from '../../domain';
-import { computeAntidote, RatingMatrix, type AntidoteObjective, type Entry, type SocialMetrics } from '../cf';
+import type { AntidoteExperimentResult as AntidoteExperiment, AntidoteResultPoint as AntidotePoint, SimulationSpec } from '../../domain';
+import { computeAntidote, RatingMatrix, type AntidoteObjective, type Entry } from '../cf';
+
+// The experiment's result is the domain's AntidoteExperimentResult (declared once in src-main/domain).
+export type { AntidoteExperiment, AntidotePoint };
 import { randomLog } from './recommender-comparison';
 import { DEFAULT_SIMULATION, validateSimulationSpec } from './spec';
 
@@ -29,24 +32,6 @@ export interface AntidoteExperimentOptions {
   stepSize?: number;
   /** Called after each budget with the fraction done. */
   onProgress?: (fraction: number, message: string) => void;
-}
-
-export interface AntidotePoint {
-  budget: number;
-  antidoteUsers: number;
-  before: SocialMetrics;
-  after: SocialMetrics;
-}
-
-export interface AntidoteExperiment {
-  seed: number;
-  users: number;
-  items: number;
-  ratings: number;
-  objective: AntidoteObjective;
-  /** Users in group 0 (clicks at or below the median) and group 1. */
-  groupSizes: [number, number];
-  points: AntidotePoint[];
 }
 
 /** The log's impressions as explicit 0/1 ratings, and the activity groups. */
