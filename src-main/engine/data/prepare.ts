@@ -165,7 +165,7 @@ export async function generateSyntheticSplit(
         throwIfAborted(progress.signal);
       }
     }
-    preprocessor = new Preprocessor(config, counter.build(config.minCount, config.hashSize));
+    preprocessor = new Preprocessor(config, counter.build(config.minCount, config.hashSize, { releaseCounts: true }));
   } else {
     preprocessor = new Preprocessor(config);
   }
@@ -386,7 +386,8 @@ async function buildCacheEntry(
     const trainInput = plan.inputs[0];
     await readCriteoFile(trainInput.path, (row) => counter.add(row), { ...readOptions, onProgress: passProgress('counting values in', trainInput.path) });
     passesDone++;
-    preprocessor = new Preprocessor(options.config, counter.build(options.config.minCount, options.config.hashSize));
+    // each feature's counts are freed as soon as its lookup is built: counts and lookups never all coexist
+    preprocessor = new Preprocessor(options.config, counter.build(options.config.minCount, options.config.hashSize, { releaseCounts: true }));
   } else {
     preprocessor = new Preprocessor(options.config);
   }

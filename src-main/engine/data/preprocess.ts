@@ -135,20 +135,29 @@ export class U32Map {
   }
 }
 
+/** Map from a feature's raw values to their table rows 1..k (values[r] -> r + 1). */
+export function vocabularyLookup(values: Uint32Array): U32Map {
+  const map = new U32Map(values.length);
+  for (let r = 0; r < values.length; r++) map.set(values[r], r + 1);
+  return map;
+}
+
 /** Per-feature vocabularies: raw value -> table row (0 = missing or rare). */
 export class Vocabulary {
   /** [F] raw values of rows 1..k of each table, in row order. */
   readonly valuesByRow: Uint32Array[];
   private readonly lookup: U32Map[];
 
-  constructor(valuesByRow: Uint32Array[], readonly minCount: number) {
+  /**
+   * @param lookups per feature, `vocabularyLookup(valuesByRow[f])` when the caller already built it
+   *   (VocabularyCounter.build builds each one right after its feature's values, to free the counts
+   *   before the next feature); built here when omitted.
+   */
+  constructor(valuesByRow: Uint32Array[], readonly minCount: number, lookups?: U32Map[]) {
     if (valuesByRow.length !== NUM_CATEGORICAL) throw new DatasetError(`a vocabulary needs ${NUM_CATEGORICAL} features, got ${valuesByRow.length}`);
+    if (lookups && lookups.length !== NUM_CATEGORICAL) throw new DatasetError(`a vocabulary needs ${NUM_CATEGORICAL} lookups, got ${lookups.length}`);
     this.valuesByRow = valuesByRow;
-    this.lookup = valuesByRow.map((values) => {
-      const map = new U32Map(values.length);
-      for (let r = 0; r < values.length; r++) map.set(values[r], r + 1);
-      return map;
-    });
+    this.lookup = lookups ?? valuesByRow.map(vocabularyLookup);
   }
 
   /** Table row of a raw value of a feature: 1..k when kept, 0 when missing or rare. */
@@ -196,6 +205,8 @@ export class VocabularyCounter {
   readonly undercount: number[] = new Array<number>(NUM_CATEGORICAL).fill(0);
   /** [F] number of prunes per feature. */
   readonly prunes: number[] = new Array<number>(NUM_CATEGORICAL).fill(0);
+  /** True once `build({ releaseCounts: true })` freed the counts. */
+  private released = false;
 
   constructor(readonly maxDistinctPerFeature = DEFAULT_MAX_DISTINCT_PER_FEATURE) {
     if (!Number.isInteger(maxDistinctPerFeature) || maxDistinctPerFeature < 2) {
@@ -214,6 +225,7 @@ export class VocabularyCounter {
 
   /** Counts one non-missing raw value of feature f. */
   addValue(f: number, raw: number): void {
+    if (this.released) throw new DatasetError('this vocabulary counter already built with releaseCounts; it cannot count again');
     const map = this.counts[f];
     if (map.size >= this.maxDistinctPerFeature && map.get(raw) === 0) this.prune(f);
     this.counts[f].add(raw, 1);
@@ -248,37 +260,56 @@ export class VocabularyCounter {
     this.prunes[f]++;
   }
 
-  /** Keeps values with (stored) count >= minCount, at most maxRows - 1 per feature, most frequent first. */
-  build(minCount: number, maxRows: number): Vocabulary {
-    const valuesByRow = this.counts.map((map) => {
-      // one float64 per kept value: (2^21 - count) * 2^32 + value sorts by count descending, then by
-      // value, with a plain numeric typed-array sort (exact below 2^53). The few values counted 2^21
-      // times or more (at most N / 2^21 of them) are sorted apart, by a comparator, and come first.
-      let kept = 0;
-      let frequent = 0;
-      map.forEach((_, count) => {
-        if (count >= minCount) kept++;
-        if (count >= minCount && count >= SORT_COUNT_LIMIT) frequent++;
-      });
-      const order = new Float64Array(kept - frequent);
-      const frequentKeys: number[] = [];
-      const frequentCounts: number[] = [];
-      let n = 0;
-      map.forEach((key, count) => {
-        if (count < minCount) return;
-        if (count >= SORT_COUNT_LIMIT) {
-          frequentKeys.push(key);
-          frequentCounts.push(count);
-        } else order[n++] = (SORT_COUNT_LIMIT - count) * 4294967296 + key;
-      });
-      order.sort();
-      const frequentOrder = frequentKeys.map((_, i) => i).sort((a, b) => frequentCounts[b] - frequentCounts[a] || frequentKeys[a] - frequentKeys[b]);
-      const size = Math.min(kept, Math.max(0, maxRows - 1));
-      const values = new Uint32Array(size);
-      for (let r = 0; r < size; r++) values[r] = r < frequent ? frequentKeys[frequentOrder[r]] : order[r - frequent] % 4294967296;
-      return values;
+  /**
+   * Keeps values with (stored) count >= minCount, at most maxRows - 1 per feature, most frequent first.
+   *
+   * One feature at a time: its ranked values, then its lookup map. With `releaseCounts`, the
+   * feature's counts are freed right after, so at most one feature's counts live beside the lookups
+   * built so far (at Kaggle size each set is ~0.5-0.7 GB; holding both doubled the peak). The counter
+   * cannot count or build again after that.
+   */
+  build(minCount: number, maxRows: number, options: { releaseCounts?: boolean } = {}): Vocabulary {
+    if (this.released) throw new DatasetError('this vocabulary counter already built with releaseCounts; its counts are gone');
+    const valuesByRow: Uint32Array[] = [];
+    const lookups: U32Map[] = [];
+    for (let f = 0; f < NUM_CATEGORICAL; f++) {
+      const values = this.rankedValues(this.counts[f], minCount, maxRows);
+      if (options.releaseCounts) this.counts[f] = new U32Map(16);
+      valuesByRow.push(values);
+      lookups.push(vocabularyLookup(values));
+    }
+    if (options.releaseCounts) this.released = true;
+    return new Vocabulary(valuesByRow, minCount, lookups);
+  }
+
+  /** Values of one feature's counts with count >= minCount, most frequent first (ties by value), at most maxRows - 1. */
+  private rankedValues(map: U32Map, minCount: number, maxRows: number): Uint32Array {
+    // one float64 per kept value: (2^21 - count) * 2^32 + value sorts by count descending, then by
+    // value, with a plain numeric typed-array sort (exact below 2^53). The few values counted 2^21
+    // times or more (at most N / 2^21 of them) are sorted apart, by a comparator, and come first.
+    let kept = 0;
+    let frequent = 0;
+    map.forEach((_, count) => {
+      if (count >= minCount) kept++;
+      if (count >= minCount && count >= SORT_COUNT_LIMIT) frequent++;
     });
-    return new Vocabulary(valuesByRow, minCount);
+    const order = new Float64Array(kept - frequent);
+    const frequentKeys: number[] = [];
+    const frequentCounts: number[] = [];
+    let n = 0;
+    map.forEach((key, count) => {
+      if (count < minCount) return;
+      if (count >= SORT_COUNT_LIMIT) {
+        frequentKeys.push(key);
+        frequentCounts.push(count);
+      } else order[n++] = (SORT_COUNT_LIMIT - count) * 4294967296 + key;
+    });
+    order.sort();
+    const frequentOrder = frequentKeys.map((_, i) => i).sort((a, b) => frequentCounts[b] - frequentCounts[a] || frequentKeys[a] - frequentKeys[b]);
+    const size = Math.min(kept, Math.max(0, maxRows - 1));
+    const values = new Uint32Array(size);
+    for (let r = 0; r < size; r++) values[r] = r < frequent ? frequentKeys[frequentOrder[r]] : order[r - frequent] % 4294967296;
+    return values;
   }
 }
 
