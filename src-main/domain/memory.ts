@@ -18,6 +18,27 @@ export interface TableBytes {
   scratchBytes: number;
 }
 
+/** Hashing's collisions in one table, expected from the feature's distinct values (engine/model/hash-collisions.ts). */
+export interface TableCollisions {
+  /** Categorical feature (0-based: 0 is C1). */
+  feature: number;
+  /** Distinct values of the feature (counted after preparation, or estimated). */
+  distinct: number;
+  /** Logical rows of its table. */
+  rows: number;
+  /** Expected rows used: rows (1 - (1 - 1/rows)^distinct). */
+  occupiedRows: number;
+  /** Expected share of the distinct values that share their row with another value (0..1). */
+  collidingShare: number;
+}
+
+/** Hashing's collisions over every table, when the distinct values per feature are known. */
+export interface HashCollisionPlan {
+  tables: TableCollisions[];
+  /** Colliding values over all distinct values, all tables together (0..1). */
+  collidingShare: number;
+}
+
 /** One budget the plan is held against. */
 export interface MemoryLimit {
   /** 'ram' (the machine's memory), 'gpu-buffer' (largest single GPU buffer), 'gpu-binding' (largest storage binding). */
@@ -63,6 +84,8 @@ export interface MemoryPlan {
   fits: boolean;
   /** One line per limit that fails, with the numbers. */
   problems: string[];
+  /** Hashing's expected collisions, present when the distinct values per feature were given. */
+  hashCollisions?: HashCollisionPlan;
 }
 
 /** What 'model.plan' takes: the run's model, optimizer, batch size and (optionally) its data and backend. */
@@ -73,6 +96,11 @@ export interface MemoryPlanRequest {
   dataset?: DatasetSpec;
   /** On 'webgpu' the adapter's buffer limits are checked too. */
   backend?: BackendName;
+  /**
+   * [F] distinct values of each categorical feature (known after preparation, or estimated), or
+   * 'criteo-kaggle' for the Kaggle train set's counts: the plan then gives hashing's collisions.
+   */
+  featureDistinctValues?: number[] | 'criteo-kaggle';
 }
 
 /** 1234567 -> "1.2 MiB" (powers of 1024, as the machine's memory is reported). */

@@ -48,6 +48,17 @@ describe('model.plan', () => {
     const half = (await service.call('model.plan', { model: { ...run.model, tablePrecision: 'fp16' }, batchSize: 64 })) as MemoryPlan;
     expect(half.tableBytes).toBe(full.tableBytes / 2);
   });
+
+  it('gives hashing collisions when the features\' distinct values are given, and names a bad list', async () => {
+    const without = (await service.call('model.plan', { model: run.model, batchSize: 64 })) as MemoryPlan;
+    expect(without.hashCollisions).toBeUndefined();
+    const kaggle = (await service.call('model.plan', { model: run.model, batchSize: 64, featureDistinctValues: 'criteo-kaggle' })) as MemoryPlan;
+    // C9 has 3 distinct values in 1000 rows: few collide; C3's 10M values in 1000 rows: all do
+    expect(kaggle.hashCollisions?.tables[8].collidingShare).toBeLessThan(0.01);
+    expect(kaggle.hashCollisions?.tables[2].collidingShare).toBeCloseTo(1, 6);
+    const error = await refusal(service.call('model.plan', { model: run.model, batchSize: 64, featureDistinctValues: [1, 2] }));
+    expect(error.field).toMatch(/featureDistinctValues/);
+  });
 });
 
 describe('runs.start refuses before any work', () => {

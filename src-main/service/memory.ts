@@ -70,6 +70,8 @@ export interface PlanInput {
   dataset?: DatasetSpec;
   /** The GPU's limits, when the run is on the WebGPU path. */
   gpuLimits?: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
+  /** [F] distinct values per feature (known after preparation, or estimated): the plan adds hashing's collisions. */
+  featureDistinctValues?: readonly number[];
 }
 
 /**
@@ -86,6 +88,7 @@ export function planRun(input: PlanInput): MemoryPlan {
       residentRows: residentRowsOf(input.dataset),
       machine: { totalBytes: totalmem(), freeBytes: freemem() },
       gpuLimits: input.gpuLimits ?? null,
+      ...(input.featureDistinctValues ? { featureDistinctValues: input.featureDistinctValues } : {}),
     });
   } catch (e) {
     throw new ApiError(e instanceof Error ? e.message : String(e), 'bad-request', 'model');

@@ -9,6 +9,7 @@ import { listBackends, webGpuAdapter } from '../engine/backend';
 import { compressedOnGpuMessage, isCompressed } from '../engine/model';
 import { planRun } from './memory';
 import { previewFile } from '../engine/data';
+import { KAGGLE_CARDINALITIES } from '../engine/data/kaggle-scale';
 import type { AppInfo, BenchFigures, BenchRow, EvaluateResult, GenerateResult } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { BenchPayload, ComponentBenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
@@ -69,8 +70,15 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
     },
     'model.plan': async (input) => {
       const o = object(input);
-      onlyKeys(o, ['model', 'optimizer', 'batchSize', 'dataset', 'backend']);
+      onlyKeys(o, ['model', 'optimizer', 'batchSize', 'dataset', 'backend', 'featureDistinctValues']);
       const model = parseModelSpec(o['model']);
+      const distinctInput = o['featureDistinctValues'];
+      const featureDistinctValues =
+        distinctInput === undefined
+          ? undefined
+          : distinctInput === 'criteo-kaggle'
+            ? KAGGLE_CARDINALITIES
+            : array(distinctInput, 'featureDistinctValues', (v, field) => integer(v, field, 0, 2 ** 32), { min: 26, max: 26 });
       const optimizer = o['optimizer'] === undefined ? undefined : parseOptimizerSpec(o['optimizer']);
       const batchSize = integer(o['batchSize'], 'batchSize', 1, 1_000_000);
       const dataset = o['dataset'] === undefined ? undefined : parseDatasetSpec(o['dataset'], 'dataset', ctx.paths);
@@ -83,7 +91,7 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
           gpuLimits = { maxBufferSize: limits['maxBufferSize'], maxStorageBufferBindingSize: limits['maxStorageBufferBindingSize'] };
         }
       }
-      return planRun({ model, optimizer, batchSize, dataset, gpuLimits });
+      return planRun({ model, optimizer, batchSize, dataset, gpuLimits, featureDistinctValues });
     },
     'dataset.preview': async (input) => {
       const o = object(input);

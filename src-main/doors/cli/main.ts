@@ -24,7 +24,7 @@ import type {
 import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from './args';
 import { OptionReader } from './options';
 import { ProgressReporter } from './progress';
-import { applyCompressionArgs, COMPRESSION_OPTIONS, COMPRESSION_USAGE, planLines } from './memory';
+import { applyCompressionArgs, COMPRESSION_OPTIONS, COMPRESSION_USAGE, distinctArg, planLines } from './memory';
 
 /** Names `compare --models` takes for collaborative filtering on a field pair (runs.compareCollaborative). */
 const COLLABORATIVE_NAMES: readonly CollaborativeCtrKind[] = ['user-knn', 'item-knn', 'als', 'als-implicit'];
@@ -56,6 +56,7 @@ ${COMPRESSION_USAGE}
              (the memory plan is printed first; a run that cannot fit is refused with the numbers)
   plan       the train options: where the run's bytes would go (tables, optimizer state, MLPs, activations,
              cache) against this machine's memory, without training (--backend webgpu: the GPU's limits too)
+             --distinct kaggle|N,N,... (C1..C26 distinct values): hashing's expected collisions per table
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
              (Ctrl+C or SIGTERM during train/resume stops the process: the run is checkpointed and
              stored as interrupted; runs.cancel from the app marks a run cancelled)
@@ -313,7 +314,7 @@ function parsePolicies(list: string[]): PolicySpec[] {
 async function runCommand(command: string, argv: string[]): Promise<number> {
   const specs: Record<string, Record<string, OptionKind>> = {
     train: TRAIN_OPTIONS,
-    plan: TRAIN_OPTIONS,
+    plan: { ...TRAIN_OPTIONS, distinct: 'string' },
     compare: { ...TRAIN_OPTIONS, models: 'list', 'cf-fields': 'list' },
     resume: { run: 'string' },
     eval: { run: 'string', data: 'string' },
@@ -357,7 +358,15 @@ async function dispatch(cli: Cli, command: string, args: ParsedArgs): Promise<nu
     case 'train':
     case 'plan': {
       const input = await buildStartInput(cli, args);
-      const plan = await cli.call('model.plan', { model: input.model, optimizer: input.optimizer, batchSize: input.train.batchSize, dataset: input.dataset, ...(input.train.backend ? { backend: input.train.backend } : {}) });
+      const distinct = command === 'plan' ? distinctArg(args.options['distinct'] as string | undefined) : undefined;
+      const plan = await cli.call('model.plan', {
+        model: input.model,
+        optimizer: input.optimizer,
+        batchSize: input.train.batchSize,
+        dataset: input.dataset,
+        ...(input.train.backend ? { backend: input.train.backend } : {}),
+        ...(distinct ? { featureDistinctValues: distinct } : {}),
+      });
       for (const line of planLines(plan)) cli.info(line);
       if (command === 'plan') {
         cli.print(plan);

@@ -2,7 +2,7 @@
  * The CLI's side of issue #15: the compression options of `train` (and `plan`) and the memory plan
  * as text (a bar of where the bytes go, the tables' share, each limit).
  */
-import { formatBytes, type MemoryPlan, type ModelSpec } from '../../domain';
+import { formatBytes, type HashCollisionPlan, type MemoryPlan, type ModelSpec } from '../../domain';
 import { UsageError, type OptionKind, type ParsedArgs } from './args';
 
 export const COMPRESSION_OPTIONS: Record<string, OptionKind> = {
@@ -56,5 +56,31 @@ export function planLines(plan: MemoryPlan): string[] {
   lines.unshift(`memory plan: ${formatBytes(plan.totalBytes)} in memory, the tables ${(plan.tableShare * 100).toFixed(1)}% of it`);
   if (plan.cacheDiskBytes !== null) lines.push(`  cache on disk: ${formatBytes(plan.cacheDiskBytes)}`);
   for (const limit of plan.limits) lines.push(`  ${limit.fits ? 'fits' : 'DOES NOT FIT'}: ${formatBytes(limit.neededBytes)} against ${limit.label}, ${formatBytes(limit.limitBytes)}`);
+  if (plan.hashCollisions) lines.push(...collisionLines(plan.hashCollisions));
   return lines;
+}
+
+/** Hashing's expected collisions: the overall share, then one line per table with distinct values. */
+export function collisionLines(collisions: HashCollisionPlan): string[] {
+  const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+  const lines = [`hashing collisions (expected, from the distinct values): ${percent(collisions.collidingShare)} of all values share a row with another`];
+  for (const t of collisions.tables) {
+    if (t.distinct === 0) continue;
+    lines.push(`  C${t.feature + 1}: ${t.distinct} distinct values in ${t.rows} rows, ${Math.round(t.occupiedRows)} rows used, ${percent(t.collidingShare)} share a row`);
+  }
+  return lines;
+}
+
+/**
+ * --distinct: the features' distinct values for the plan's collision estimate, "kaggle" (the Criteo
+ * Kaggle counts) or 26 comma-separated counts.
+ */
+export function distinctArg(value: string | undefined): number[] | 'criteo-kaggle' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'kaggle') return 'criteo-kaggle';
+  const counts = value.split(',').map((v) => Number(v.trim()));
+  if (counts.length !== 26 || counts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new UsageError(`--distinct takes "kaggle" or 26 comma-separated non-negative integers (C1..C26), got "${value}"`);
+  }
+  return counts;
 }

@@ -14,11 +14,12 @@
  * - the dataset: 157 bytes a row in the binary cache on disk (label 1, dense 13 x 4, categorical
  *   26 x 4), and the same per row held in memory (all rows for synthetic data, read chunks for files).
  */
-import { formatBytes, type MemoryLimit, type MemoryPlan, type ModelSpec, type OptimizerSpec, type TableBytes } from '../../domain';
+import { formatBytes, type HashCollisionPlan, type MemoryLimit, type MemoryPlan, type ModelSpec, type OptimizerSpec, type TableBytes } from '../../domain';
 
 export { formatBytes };
 import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES } from './architecture';
 import { denseParameterCount, resolveModel, tableFeatures, tableWidth, type ModelArchitecture } from './model-spec';
+import { collidingShare, expectedOccupiedRows } from './hash-collisions';
 import { bytesPerValue, compressionErrors, tableParts, tableRowCount, tableValueCount } from './table-layout';
 
 /** Bytes of one row in the binary cache (label u8 + 13 float32 + 26 int32). */
@@ -41,6 +42,23 @@ export interface MemoryPlanInput {
   machine: { totalBytes: number; freeBytes: number };
   /** On the GPU path: the adapter's limits (a table lives in one buffer and one storage binding). */
   gpuLimits?: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
+  /** [F] distinct values of each categorical feature: with them the plan gives hashing's expected collisions. */
+  featureDistinctValues?: readonly number[];
+}
+
+/**
+ * Hashing's expected collisions per table (hash-collisions.ts): n distinct values hashed uniformly
+ * into a table's logical rows m. Tables of the spec only (a feature without a table has none).
+ */
+function planCollisions(distinctValues: readonly number[], featureRows: readonly number[], features: readonly number[]): HashCollisionPlan {
+  const tables = features.map((feature) => {
+    const distinct = distinctValues[feature];
+    const rows = featureRows[feature];
+    return { feature, distinct, rows, occupiedRows: expectedOccupiedRows(distinct, rows), collidingShare: collidingShare(distinct, rows) };
+  });
+  const totalDistinct = tables.reduce((s, t) => s + t.distinct, 0);
+  const colliding = tables.reduce((s, t) => s + t.collidingShare * t.distinct, 0);
+  return { tables, collidingShare: totalDistinct > 0 ? colliding / totalDistinct : 0 };
 }
 
 /** Floats of activations (and their gradients) of one batch row of a resolved model. */
@@ -69,6 +87,11 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const { arch, errors } = resolveModel(spec, { numDense: input.numDense, numFeatures });
   errors.push(...compressionErrors(spec));
   if (!Number.isInteger(batchSize) || batchSize <= 0) errors.push(`batch size must be a positive integer, got ${batchSize}`);
+  const distinctValues = input.featureDistinctValues;
+  if (distinctValues && distinctValues.length !== numFeatures) errors.push(`featureDistinctValues needs ${numFeatures} counts (one a feature), got ${distinctValues.length}`);
+  distinctValues?.forEach((n, f) => {
+    if (!Number.isInteger(n) || n < 0) errors.push(`featureDistinctValues[${f}] (C${f + 1}) must be a non-negative integer, got ${n}`);
+  });
   if (!arch || errors.length > 0) throw new Error(`cannot plan an invalid model: ${errors.join('; ')}`);
   const featureRows = input.featureTableSizes ?? Array.from({ length: numFeatures }, () => spec.hashSize);
   const W = tableWidth(arch);
@@ -135,6 +158,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     limits,
     fits: problems.length === 0,
     problems,
+    ...(distinctValues ? { hashCollisions: planCollisions(distinctValues, featureRows, features) } : {}),
   };
 }
 
