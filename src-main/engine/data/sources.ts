@@ -183,15 +183,53 @@ export const DEFAULT_CHUNK_ROWS = 65_536;
 export class CachedBatchSource implements BatchSource {
   readonly numRows: number;
 
+  /**
+   * @param shuffleWindow when set (rows, >= 1), `batches` keeps the stored order (the reference's day
+   *   order: days / chunks in sequence) and shuffles only within consecutive windows of W rows, W the
+   *   window rounded up to a multiple of the batch size (so a batch never spans two windows, and two
+   *   rows of one batch are fewer than W apart). One window is read and held at a time.
+   */
   constructor(
     readonly entryDir: string,
     readonly part: string,
     readonly rangeStart: number,
     readonly rangeEnd: number,
     readonly chunkRows = DEFAULT_CHUNK_ROWS,
+    readonly shuffleWindow: number | null = null,
   ) {
     if (rangeEnd < rangeStart) throw new DatasetError(`bad cache range ${rangeStart}..${rangeEnd}`);
+    if (shuffleWindow !== null && (!Number.isInteger(shuffleWindow) || shuffleWindow < 1)) {
+      throw new DatasetError(`shuffleWindow must be a positive integer, got ${shuffleWindow}`, { field: 'shuffleWindow' });
+    }
     this.numRows = rangeEnd - rangeStart;
+  }
+
+  /** Rows of each shuffle window at batch size B: the window rounded up to a multiple of B. */
+  static windowRows(shuffleWindow: number, batchSize: number): number {
+    return Math.ceil(shuffleWindow / batchSize) * batchSize;
+  }
+
+  /** Stored order, shuffled within windows of windowRows(W, B) rows, seeded by (seed, epoch, window). */
+  private *windowedBatches(epoch: number, batchSize: number, seed: number, startBatch: number, shuffleWindow: number): Iterable<Batch> {
+    const windowRows = CachedBatchSource.windowRows(shuffleWindow, batchSize);
+    const assembler = new BatchAssembler(batchSize);
+    let skip = startBatch * batchSize;
+    for (let start = 0, window = 0; start < this.numRows; start += windowRows, window++) {
+      const length = Math.min(windowRows, this.numRows - start);
+      if (skip >= length) {
+        skip -= length;
+        continue;
+      }
+      const rows = readCachedRows(this.entryDir, this.part, this.rangeStart + start, length);
+      const rowOrder = permutation(length, new Random(combineSeeds(seed, epoch, window, 0x3d1e)));
+      for (let i = skip; i < length; i++) {
+        const full = assembler.add(rows, rowOrder[i]);
+        if (full) yield full;
+      }
+      skip = 0;
+    }
+    const last = assembler.finish();
+    if (last) yield last;
   }
 
   private chunkLength(chunk: number): number {
@@ -200,6 +238,10 @@ export class CachedBatchSource implements BatchSource {
 
   *batches(epoch: number, batchSize: number, seed: number, startBatch = 0): Iterable<Batch> {
     checkBatchArguments(batchSize, startBatch);
+    if (this.shuffleWindow !== null) {
+      yield* this.windowedBatches(epoch, batchSize, seed, startBatch, this.shuffleWindow);
+      return;
+    }
     const numChunks = Math.ceil(this.numRows / this.chunkRows);
     const chunkOrder = permutation(numChunks, new Random(combineSeeds(seed, epoch, 0xc4a2)));
     let skip = startBatch * batchSize;
