@@ -146,23 +146,26 @@ export function vocabularyLookup(values: Uint32Array): U32Map {
 export class Vocabulary {
   /** [F] raw values of rows 1..k of each table, in row order. */
   readonly valuesByRow: Uint32Array[];
-  private readonly lookup: U32Map[];
+  /** [F] value -> row maps, each built on the first lookup of its feature (a vocabulary read back only for its table sizes never builds them). */
+  private readonly lookup: (U32Map | null)[];
 
   /**
    * @param lookups per feature, `vocabularyLookup(valuesByRow[f])` when the caller already built it
    *   (VocabularyCounter.build builds each one right after its feature's values, to free the counts
-   *   before the next feature); built here when omitted.
+   *   before the next feature); otherwise each is built on its feature's first lookup.
    */
   constructor(valuesByRow: Uint32Array[], readonly minCount: number, lookups?: U32Map[]) {
     if (valuesByRow.length !== NUM_CATEGORICAL) throw new DatasetError(`a vocabulary needs ${NUM_CATEGORICAL} features, got ${valuesByRow.length}`);
     if (lookups && lookups.length !== NUM_CATEGORICAL) throw new DatasetError(`a vocabulary needs ${NUM_CATEGORICAL} lookups, got ${lookups.length}`);
     this.valuesByRow = valuesByRow;
-    this.lookup = lookups ?? valuesByRow.map(vocabularyLookup);
+    this.lookup = lookups ?? valuesByRow.map(() => null);
   }
 
   /** Table row of a raw value of a feature: 1..k when kept, 0 when missing or rare. */
   row(feature: number, raw: number): number {
-    return raw < 0 ? 0 : this.lookup[feature].get(raw);
+    if (raw < 0) return 0;
+    const lookup = this.lookup[feature] ?? (this.lookup[feature] = vocabularyLookup(this.valuesByRow[feature]));
+    return lookup.get(raw);
   }
 
   /** Rows of each table: kept values + 1 (row 0). */
