@@ -115,6 +115,12 @@ export interface TrainSpec {
   /** Checkpoint every N steps (0: only at the end). */
   checkpointEvery: number;
   /**
+   * Prepared files only: train in the stored order (the reference's day order) and shuffle rows only
+   * within windows of this many rows (rounded up to a multiple of batchSize), one window read at a
+   * time. Absent: chunks in a seeded random order, rows shuffled within each chunk.
+   */
+  shuffleWindow?: number;
+  /**
    * CPU threads per step on the wasm and cpu backends (2: each batch split over two worker threads,
    * data-parallel; the same model up to float32 rounding). Default: 2 where the machine has two cores.
    */

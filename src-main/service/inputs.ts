@@ -151,7 +151,7 @@ function parseCategoryEncoding(value: unknown, field: string): CategoryEncodingS
  */
 export function parseTrainSpec(value: unknown, field = 'train', modelKind?: ModelKind): TrainSpec {
   const o = object(value, field);
-  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads', 'hybridWorkers', 'hybridMemoryBudgetBytes', 'earlyStopping'], field);
+  onlyKeys(o, ['batchSize', 'epochs', 'evalEvery', 'seed', 'backend', 'maxBadRowShare', 'checkpointEvery', 'threads', 'hybridWorkers', 'hybridMemoryBudgetBytes', 'earlyStopping', 'shuffleWindow'], field);
   const spec: TrainSpec = {
     batchSize: integer(o['batchSize'], `${field}.batchSize`, 1, 65_536),
     epochs: number(o['epochs'], `${field}.epochs`, { min: 0.001, max: 1000 }),
@@ -165,6 +165,7 @@ export function parseTrainSpec(value: unknown, field = 'train', modelKind?: Mode
   if (o['hybridWorkers'] !== undefined && o['hybridWorkers'] !== 0) spec.hybridWorkers = integer(o['hybridWorkers'], `${field}.hybridWorkers`, 1, 64);
   if (o['hybridMemoryBudgetBytes'] !== undefined) spec.hybridMemoryBudgetBytes = number(o['hybridMemoryBudgetBytes'], `${field}.hybridMemoryBudgetBytes`, { min: 1, max: 2 ** 50 });
   if (o['earlyStopping'] !== undefined) spec.earlyStopping = parseEarlyStopping(o['earlyStopping'], `${field}.earlyStopping`);
+  if (o['shuffleWindow'] !== undefined) spec.shuffleWindow = integer(o['shuffleWindow'], `${field}.shuffleWindow`, 1, 2 ** 31 - 1);
   return spec;
 }
 

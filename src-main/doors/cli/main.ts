@@ -46,6 +46,7 @@ commands:
              --optimizer sgd|adagrad|adam  --sparse-optimizer sgd|rowwise-adagrad  --lr X  --sparse-lr X (tables)  --weight-decay X (L2)
              --warmup N  --decay none|linear|cosine|step
              --batch N  --epochs N  --eval-every N  --checkpoint-every N  --seed N  --threads 1|2
+             --shuffle-window W (prepared files: stored day order, rows shuffled within windows of W rows)
              --hybrid N (DLRM: tables sharded over N threads, MLPs replicated; per-phase times recorded)
              --hybrid-budget-mb M (bytes a hybrid worker may hold: a table that fits no worker whole is split by rows)
              --backend tensorflow-gpu|tensorflow|webgpu|wasm|cpu  --max-bad-share X
@@ -115,7 +116,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   model: 'string', preset: 'string', dim: 'number', bottom: 'string', top: 'string', interaction: 'string',
   'hash-size': 'number', 'cross-layers': 'number', pooling: 'string', 'sparse-mlp': 'string', categories: 'string', 'min-count': 'number', optimizer: 'string', 'sparse-optimizer': 'string', lr: 'number', 'sparse-lr': 'number', 'weight-decay': 'number',
   warmup: 'number', decay: 'string', batch: 'number', epochs: 'number', 'eval-every': 'number',
-  'checkpoint-every': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
+  'checkpoint-every': 'number', 'shuffle-window': 'number', seed: 'number', backend: 'string', 'max-bad-share': 'number', name: 'string', tags: 'list',
   threads: 'number', hybrid: 'number', 'hybrid-budget-mb': 'number', 'early-stop': 'string', patience: 'number', 'min-delta': 'number', 'no-early-stop': 'boolean',
   ...COMPRESSION_OPTIONS,
 };
@@ -262,6 +263,7 @@ async function buildStartInput(cli: Cli, args: ParsedArgs): Promise<StartRunInpu
   if (backend) input.train.backend = backend as NonNullable<StartRunInput['train']['backend']>;
   options.withNumber('threads', (value) => (input.train.threads = value as 1 | 2));
   options.withNumber('hybrid', (value) => (input.train.hybridWorkers = value));
+  options.withNumber('shuffle-window', (value) => (input.train.shuffleWindow = value));
   options.withNumber('hybrid-budget-mb', (value) => (input.train.hybridMemoryBudgetBytes = Math.round(value * 1024 * 1024)));
   options.withNumber('sparse-lr', (value) => (input.optimizer.sparseLearningRate = value));
   options.withNumber('weight-decay', (value) => (input.optimizer.weightDecay = value));

@@ -43,6 +43,8 @@ export interface PrepareOptions {
   splitSeed?: number;
   /** Rows per chunk of the cached sources' windowed shuffle. */
   chunkRows?: number;
+  /** Training rows in stored (day) order, shuffled within windows of this many rows (CachedBatchSource). */
+  shuffleWindow?: number;
   /** Vocabulary: distinct values counted per feature before the counter prunes (VocabularyCounter). */
   maxDistinctPerFeature?: number;
   /** Progress: fraction 0..1 and a message with rows/s. */
@@ -78,6 +80,7 @@ interface ResolvedOptions {
   minRowsForBadShare: number;
   splitSeed: number;
   chunkRows: number;
+  shuffleWindow: number | null;
   maxDistinctPerFeature: number;
   onProgress: (fraction: number, message: string) => void;
   signal: AbortSignal | undefined;
@@ -98,6 +101,7 @@ function resolveOptions(options: PrepareOptions): ResolvedOptions {
     minRowsForBadShare: options.minRowsForBadShare ?? 1000,
     splitSeed: options.splitSeed ?? 1,
     chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS,
+    shuffleWindow: options.shuffleWindow ?? null,
     maxDistinctPerFeature: options.maxDistinctPerFeature ?? DEFAULT_MAX_DISTINCT_PER_FEATURE,
     onProgress: options.onProgress ?? (() => undefined),
     signal: options.signal,
@@ -302,22 +306,24 @@ async function prepareFiles(spec: FileSpec, cacheDir: string, options: ResolvedO
   const stats = FeatureStats.readFile(resolve(dir, 'stats.bin'));
   const rowsOf = (part: string): number => header!.parts.find((p) => p.name === part)?.rows ?? 0;
   const source = (part: string, start: number, end: number): CachedBatchSource => new CachedBatchSource(dir, part, start, end, options.chunkRows);
+  const trainSource = (part: string, start: number, end: number): CachedBatchSource =>
+    new CachedBatchSource(dir, part, start, end, options.chunkRows, options.shuffleWindow);
   let train: CachedBatchSource;
   let valid: CachedBatchSource;
   let test: CachedBatchSource;
   if (plan.layout === 'single') {
     const ranges = days7Ranges(rowsOf('all'));
-    train = source('all', ranges.train.start, ranges.train.end);
+    train = trainSource('all', ranges.train.start, ranges.train.end);
     valid = source('all', ranges.valid.start, ranges.valid.end);
     test = source('all', ranges.test.start, ranges.test.end);
   } else if (plan.parts.includes('valid')) {
-    train = source('train', 0, rowsOf('train'));
+    train = trainSource('train', 0, rowsOf('train'));
     valid = source('valid', 0, rowsOf('valid'));
     test = source('test', 0, rowsOf('test'));
   } else {
     const trainRows = rowsOf('train');
     const validRows = Math.max(1, Math.round(trainRows * VALID_TAIL_FRACTION));
-    train = source('train', 0, trainRows - validRows);
+    train = trainSource('train', 0, trainRows - validRows);
     valid = source('train', trainRows - validRows, trainRows);
     test = source('test', 0, rowsOf('test'));
   }

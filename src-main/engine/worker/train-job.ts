@@ -28,6 +28,7 @@ export async function trainJob(raw: unknown, ctx: JobContext): Promise<TrainJobR
     categorical: input.dataset.categories?.encoding ?? 'hash',
     ...(input.dataset.categories?.minCount !== undefined ? { minCount: input.dataset.categories.minCount } : {}),
     maxBadShare: input.train.maxBadRowShare,
+    ...(input.train.shuffleWindow !== undefined ? { shuffleWindow: input.train.shuffleWindow } : {}),
     onProgress: (fraction, message) => emit({ type: 'preparing', fraction, message }),
     signal: ctx.signal,
   });
