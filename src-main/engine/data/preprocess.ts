@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines: the reference's preprocessing kept in one place (transforms, value->row map, bounded counter, vocabulary).
  * Preprocessing as the reference (facebookresearch/dlrm, Kaggle path) does it:
  * - dense: log(max(x, 0) + 1), missing -> 0;
  * - categorical, 'hash': hex value as an unsigned integer modulo the table size, missing -> 0
