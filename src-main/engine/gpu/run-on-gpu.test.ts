@@ -15,7 +15,10 @@ import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { loadModel, saveModel } from '../train/model-file';
 import { runTraining, type TrainEvent } from '../train/run-training';
 import { prefetchForSyncReads } from './device-step';
-import { plantedSplit } from '../train/testing';
+import { plantedSplit, randomBatch } from '../train/testing';
+import { Rng } from '../random/rng';
+import type { Batch } from '../data/types';
+import type { BatchSourceLike } from '../data/batch-source';
 import type { TrainJob } from '../train/trainer';
 
 const skipAllowed = process.env.DLRM_SKIP_WEBGPU === '1' && !process.env.CI;
@@ -125,6 +128,38 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
     expect(resumed.result.status).toBe('finished');
     expect(resumed.result.step).toBe(gpu.result.step);
     close(resumed.result.test, gpu.result.test, 1e-6);
+  });
+
+  it('mean pooling of multi-hot bags: the run on the device follows the cpu run (and differs from sum pooling)', async () => {
+    expect(probe.available).toBe(true);
+    // fixed multi-hot batches (1-3 values a bag), so mean and sum pooling give different models
+    const source = (seed: number, count: number): BatchSourceLike => {
+      const rng = new Rng(seed);
+      const batches: Batch[] = Array.from({ length: count }, () => randomBatch(rng, { batchSize: 32, numDense: 13, tableSizes, bagSize: [1, 3] }));
+      return { numRows: 32 * count, batches: (_epoch, _batchSize, _seed, start = 0) => batches.slice(start), inOrder: () => batches };
+    };
+    const meanJob: TrainJob = { ...job, model: { ...job.model, pooling: 'mean' }, train: { ...job.train, epochs: 1 } };
+    const runOn = async (backend: BackendInfo, which: TrainJob) => {
+      const losses: number[] = [];
+      const result = await runTraining(which, { train: source(11, 8), valid: source(12, 2), test: source(13, 3) }, {
+        onEvent: (e) => { if (e.type === 'progress') losses.push(e.loss); }, backend, progressIntervalMs: 0,
+      });
+      expect(result.error).toBeNull();
+      return { result, losses };
+    };
+    const cpu = await runOn(await initBackend('cpu'), meanJob);
+    const cpuSum = await runOn(await initBackend('cpu'), { ...meanJob, model: { ...meanJob.model, pooling: 'sum' } });
+    const gpu = await runOn(await initBackend('webgpu'), meanJob);
+    expect(gpu.losses).toHaveLength(8);
+    let maxDiff = 0;
+    let sumDiff = 0;
+    gpu.losses.forEach((l, i) => {
+      maxDiff = Math.max(maxDiff, Math.abs(l - cpu.losses[i]));
+      sumDiff = Math.max(sumDiff, Math.abs(l - cpuSum.losses[i]));
+    });
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(sumDiff).toBeGreaterThan(1e-3);
+    close(gpu.result.test, cpu.result.test, 1e-4);
   });
 
   it('one epoch on 50,000 synthetic rows: test AUC within 0.002 of the wasm (CPU) run', async () => {

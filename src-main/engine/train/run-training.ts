@@ -133,9 +133,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const compressed = isCompressed(job.model);
     // the WebGPU path keeps full float32 tables on the device: compressed kinds are host-only for now
     if (compressed && backend.name === 'webgpu') throw new Error(compressedOnGpuMessage(job.model));
-    // nor does it pool by mean or max or run sparse MLPs: refuse rather than train another model
+    // it pools by sum or mean, but not by max, and runs no sparse MLPs: refuse rather than train another model
     const sparseExtras = job.model.kind === 'dlrm' && specHasSparseExtras(job.model);
-    if (sparseExtras && backend.name === 'webgpu') throw new Error(sparseExtrasOnGpuMessage(job.model));
+    if (sparseExtras && backend.name === 'webgpu' && gpuStepLacks(job.model)) throw new Error(sparseExtrasOnGpuMessage(job.model));
     const { batchSize, epochs, evalEvery, checkpointEvery, seed } = job.train;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
     if (!Number.isInteger(epochs) || epochs <= 0) throw new Error(`epochs must be a positive integer, got ${epochs}`);
@@ -465,8 +465,13 @@ export function liveTensors(): number {
   return tf.memory().numTensors;
 }
 
-/** Why the WebGPU step refuses a DLRM with mean/max pooling or sparse MLPs. */
+/** Whether the WebGPU step lacks what the spec asks for (max pooling, sparse MLPs); it pools by sum and mean. */
+function gpuStepLacks(spec: Pick<ModelSpec, 'pooling' | 'sparseMlp'>): boolean {
+  return spec.pooling === 'max' || (spec.sparseMlp ?? '').trim() !== '';
+}
+
+/** Why the WebGPU step refuses a DLRM with max pooling or sparse MLPs. */
 export function sparseExtrasOnGpuMessage(spec: Pick<ModelSpec, 'pooling' | 'sparseMlp'>): string {
-  const what = [(spec.pooling ?? 'sum') !== 'sum' ? `${spec.pooling} pooling` : null, (spec.sparseMlp ?? '').trim() !== '' ? `sparse MLP "${spec.sparseMlp}"` : null].filter((x) => x !== null).join(' and ');
-  return `${what}: the WebGPU DLRM step supports sum pooling without sparse MLPs only; choose another backend (wasm, cpu, tensorflow) or leave pooling / sparseMlp out`;
+  const what = [spec.pooling === 'max' ? 'max pooling' : null, (spec.sparseMlp ?? '').trim() !== '' ? `sparse MLP "${spec.sparseMlp}"` : null].filter((x) => x !== null).join(' and ');
+  return `${what}: the WebGPU DLRM step pools by sum or mean without sparse MLPs; choose another backend (wasm, cpu, tensorflow) or leave pooling / sparseMlp out`;
 }

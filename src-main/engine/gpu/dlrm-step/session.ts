@@ -52,7 +52,7 @@ export class GpuTrainingSession {
       const arch = architectureOf(job.model, { numDense: job.numDense, numFeatures: job.tableSizes.length });
       const trainer = await GpuDlrmTrainer.create(
         gpu.device,
-        { arch, tableSizes: job.tableSizes, batchSize: job.train.batchSize, optimizer: job.optimizer, lossReadEvery: LOSS_READ_EVERY },
+        { arch, tableSizes: job.tableSizes, batchSize: job.train.batchSize, optimizer: job.optimizer, lossReadEvery: LOSS_READ_EVERY, pooling: job.model.pooling === 'mean' ? 'mean' : 'sum' },
         weights,
         states,
       );
