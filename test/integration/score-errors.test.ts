@@ -55,8 +55,10 @@ describe('scoring a file that is not Criteo data', () => {
   it('runs.evaluate on a text file of secrets: 400 naming the file, none of its contents', async () => {
     const secret = join(root, 'shadow');
     writeFileSync(secret, Array.from({ length: 40 }, (_, i) => `user${i}:$6$saltsalt$hashhashhash${i}:19000:0:99999:7:::`).join('\n'));
-    for (const call of [service.call('runs.evaluate', { id: runId, path: secret }), service.call('runs.predict', { id: runId, path: secret, outPath: join(root, 'p.txt') })]) {
-      const error = await refusal(call);
+    // Each call starts only when awaited: a second promise made up front could reject unhandled meanwhile.
+    const calls = [() => service.call('runs.evaluate', { id: runId, path: secret }), () => service.call('runs.predict', { id: runId, path: secret, outPath: join(root, 'p.txt') })];
+    for (const call of calls) {
+      const error = await refusal(call());
       expect(error.code).toBe('bad-request');
       expect(error.message).toContain(secret);
       expect(error.message).toMatch(/line 1, label/);
