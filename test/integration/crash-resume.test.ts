@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openReadonlyStore, openStore } from '../../src-main/store';
+import { DatabaseNotMigratedError, openReadonlyStore, openStore } from '../../src-main/store';
 import { repoRoot } from '../support/browser';
 
 const cli = join(repoRoot, 'out/main/cli.js');
@@ -30,7 +30,14 @@ describe('crash safety of a training run', () => {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
       if (!existsSync(dbPath)) continue;
-      const reader = openReadonlyStore(dbPath);
+      let reader: ReturnType<typeof openReadonlyStore>;
+      try {
+        reader = openReadonlyStore(dbPath);
+      } catch (e) {
+        // the CLI has created the file but not yet migrated it: not ready, look again
+        if (e instanceof DatabaseNotMigratedError) continue;
+        throw e;
+      }
       try {
         const run = reader.listRuns({})[0];
         if (run) {
