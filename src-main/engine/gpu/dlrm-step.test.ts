@@ -18,6 +18,7 @@ import { plantedSplit, randomBatch } from '../train/testing';
 import { DlrmTrainer, type TrainJob } from '../train/trainer';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from './dlrm-step/device';
 import { CRITEO_KAGGLE_TABLE_SIZES, initialDlrmWeights } from './dlrm-step/init';
+import { CPU_ADAPTER_BLOCKING, GPU_BLOCKING } from './dlrm-step/dense-layers';
 import { GpuDlrmTrainer, sliceBatch, type GpuDlrmOptions } from './dlrm-step/step';
 
 const skipAllowed = process.env.DLRM_SKIP_WEBGPU === '1' && !process.env.CI;
@@ -193,6 +194,31 @@ describe.skipIf(skipAllowed && !probe.available)(`WebGPU DLRM step (adapter: ${p
       r.states.dense.forEach((s, i) => expect(maxAbsDiff(s, r.cpuStates.dense[i])).toBeLessThan(1e-4));
       r.trainer.destroy();
       r.cpu.dispose();
+    }
+  });
+
+  it('the llvmpipe kernels (large register blocks, input gradients from W^T) give the CPU losses and weights too', async () => {
+    // widths that do and do not divide the blocks: fan-ins 13, 18 (the interaction), 20, 36, 64; fan-outs
+    // 64, 36, 20, 12, 8, 1; device batches 32 (8-row blocks) and 36 (4-row blocks)
+    const configs: Config[] = [
+      { ...small, bottom: '13-64-36-8', top: '20-12-1', interaction: 'dot', batchSize: 32 },
+      { ...small, bottom: '13-20-8', top: '64-36-1', interaction: 'cat', batchSize: 34, optimizer: { ...sgd(0.05), dense: 'adam', sparse: 'rowwise-adagrad' } },
+    ];
+    for (const c of configs) {
+      const r = await trainBoth(gpu, c, batchesOf(c, 40, 6, [1, 2], 3), { blocking: CPU_ADAPTER_BLOCKING });
+      expect(r.trainer.blocking).toEqual(CPU_ADAPTER_BLOCKING);
+      const diff = lossDiff(r.gpuLosses, r.cpuLosses);
+      console.log(`llvmpipe blocking ${c.bottom} / ${c.top} / ${c.interaction}, batch ${c.batchSize}: max |loss difference| over 40 steps = ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+      r.gpuWeights.dense.forEach((w, i) => expect(maxAbsDiff(w, r.cpuWeights.dense[i])).toBeLessThan(1e-4));
+      for (let f = 0; f < 4; f++) expect(maxAbsDiff(r.gpuWeights.tables[f], r.cpuWeights.tables[f])).toBeLessThan(1e-4);
+      // and the hardware blocking on the same batches lands on the same weights
+      const again = await trainBoth(gpu, c, batchesOf(c, 40, 6, [1, 2], 3), { blocking: GPU_BLOCKING });
+      again.gpuWeights.dense.forEach((w, i) => expect(maxAbsDiff(w, r.gpuWeights.dense[i])).toBeLessThan(1e-4));
+      for (const t of [r, again]) {
+        t.trainer.destroy();
+        t.cpu.dispose();
+      }
     }
   });
 

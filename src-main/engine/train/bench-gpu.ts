@@ -19,6 +19,7 @@ import type { Batch } from '../data/types';
 import { deviceLimitProblem, emptyTimings, stepAsync, type StepTimings } from '../gpu/device-step';
 import { DeviceTables } from '../gpu/device-tables';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from '../gpu/dlrm-step/device';
+import { denseBlockingFor } from '../gpu/dlrm-step/dense-layers';
 import { initialDlrmWeights } from '../gpu/dlrm-step/init';
 import { GpuDlrmTrainer, type KernelTiming } from '../gpu/dlrm-step/step';
 import { architectureOf } from '../model/architecture';
@@ -184,7 +185,7 @@ async function measureStep(
   const batches = batchesFor(batchSize, rowsPerTable, tableSizes);
   const trainer = await GpuDlrmTrainer.create(
     gpu.device,
-    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4 },
+    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4, blocking: denseBlockingFor(gpu) },
     initialDlrmWeights(arch, job.tableSizes, job.train.seed),
   );
   try {

@@ -12,6 +12,13 @@ export interface TrainingDevice {
   name: string;
   /** Whether per-kernel timestamps can be taken. */
   timestamps: boolean;
+  /** A CPU-emulated adapter (llvmpipe, SwiftShader, WARP, or one that says it is a fallback). */
+  software: boolean;
+}
+
+/** Whether an adapter described by `name` (and its fallback flag) runs on the CPU. */
+export function isSoftwareAdapter(name: string, isFallback = false): boolean {
+  return isFallback || /llvmpipe|lavapipe|swiftshader|microsoft basic render|warp/i.test(name);
 }
 
 export async function requestTrainingDevice(gpu: GPU, powerPreference: GPUPowerPreference = 'high-performance'): Promise<TrainingDevice> {
@@ -29,9 +36,10 @@ export async function requestTrainingDevice(gpu: GPU, powerPreference: GPUPowerP
     },
   });
   // GPUAdapter.info is newer than the @webgpu/types this project pins
-  const info = (adapter as GPUAdapter & { info?: { description?: string; vendor?: string; architecture?: string; device?: string } }).info ?? {};
+  const info = (adapter as GPUAdapter & { info?: { description?: string; vendor?: string; architecture?: string; device?: string; isFallbackAdapter?: boolean } }).info ?? {};
   const name = info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' / ') || 'unknown adapter';
-  return { device, adapter, name, timestamps };
+  const fallback = info.isFallbackAdapter === true || (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return { device, adapter, name, timestamps, software: isSoftwareAdapter(name, fallback) };
 }
 
 /** The `GPU` object installed as navigator.gpu, or null. */

@@ -15,6 +15,7 @@ import type { Batch } from '../../data/types';
 import { architectureOf } from '../../model/architecture';
 import type { ModelWeights } from '../../model/ctr-model';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from './device';
+import { denseBlockingFor } from './dense-layers';
 import { initialDlrmWeights } from './init';
 import { GpuDlrmTrainer, type GpuOptimizerStates, type KernelTiming } from './step';
 
@@ -52,7 +53,7 @@ export class GpuTrainingSession {
       const arch = architectureOf(job.model, { numDense: job.numDense, numFeatures: job.tableSizes.length });
       const trainer = await GpuDlrmTrainer.create(
         gpu.device,
-        { arch, tableSizes: job.tableSizes, batchSize: job.train.batchSize, optimizer: job.optimizer, lossReadEvery: LOSS_READ_EVERY, pooling: job.model.pooling === 'mean' ? 'mean' : 'sum' },
+        { arch, tableSizes: job.tableSizes, batchSize: job.train.batchSize, optimizer: job.optimizer, lossReadEvery: LOSS_READ_EVERY, pooling: job.model.pooling === 'mean' ? 'mean' : 'sum', blocking: denseBlockingFor(gpu) },
         weights,
         states,
       );

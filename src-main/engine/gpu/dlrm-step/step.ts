@@ -32,12 +32,21 @@ import {
   type TableLayout,
 } from './embedding-bags';
 import {
+  GPU_BLOCKING,
   forwardInvocations,
   forwardKernel,
   inputGradientInvocations,
   inputGradientKernel,
   weightGradientInvocations,
   weightGradientKernel,
+  transposeInvocations,
+  transposeKernel,
+  transposedInputGradientInvocations,
+  transposedInputGradientKernel,
+  transposedLayout,
+  type DenseBlocking,
+  type LayerSlot,
+  type TransposedLayout,
 } from './dense-layers';
 import { ADAM_BETA1, ADAM_BETA2, denseOptimizerKernel, packedLayout, packWeights, stateBufferCount, unpackWeights, type PackedLayout } from './dense-optimizer';
 import { interactionBackwardKernel, interactionForwardKernel, interactionInvocations, interactionWidth, type InteractionShape } from './interaction';
@@ -67,6 +76,8 @@ export interface GpuDlrmOptions {
   lossReadEvery?: number;
   /** Weight-gradient batch slices S (default: by batch size and the binding limit). */
   weightGradientSlices?: number;
+  /** Register blocks of the dense kernels (default GPU_BLOCKING; denseBlockingFor() picks by adapter). */
+  blocking?: DenseBlocking;
 }
 
 /** One line per kernel of a profiled step. */
@@ -132,6 +143,8 @@ export class GpuDlrmTrainer {
   readonly deviceBatch: number;
   readonly slices: number;
   readonly lossReadEvery: number;
+  /** The dense kernels' register blocks. */
+  readonly blocking: DenseBlocking;
   private readonly F: number;
   private readonly D: number;
   private readonly I: number;
@@ -145,6 +158,9 @@ export class GpuDlrmTrainer {
   private readonly tableChunks: GPUBuffer[] = [];
   private readonly accumChunks: GPUBuffer[] = [];
   private readonly weights: GPUBuffer;
+  /** W^T of every layer (only with blocking.transposedInputGradient), remade after each forward. */
+  private readonly weightsT: GPUBuffer | null = null;
+  private readonly transposed: TransposedLayout | null = null;
   private readonly partial: GPUBuffer;
   private readonly denseState: GPUBuffer[] = [];
   // activations and gradients
@@ -195,6 +211,7 @@ export class GpuDlrmTrainer {
     this.sparseKind = options.optimizer.sparse;
     this.sparseRate = sparseFactor(options.optimizer);
     this.lossReadEvery = options.lossReadEvery ?? 32;
+    this.blocking = options.blocking ?? GPU_BLOCKING;
     const limits = device.limits;
     const bindingCap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
     const maxChunkBytes = Math.min(options.maxChunkBytes ?? bindingCap, bindingCap);
@@ -217,6 +234,10 @@ export class GpuDlrmTrainer {
     checkSizes(this, bindingCap);
     const r = this.resources;
     this.weights = r.storage('mlp weights', P * 4);
+    if (this.blocking.transposedInputGradient) {
+      this.transposed = transposedLayout(this.packed.layers);
+      this.weightsT = r.storage('mlp weights transposed', this.transposed.size * 4);
+    }
     this.partial = r.storage('weight gradient slices', this.slices * P * 4);
     for (let i = 0; i < stateBufferCount(this.denseKind); i++) this.denseState.push(r.storage(`dense optimizer state ${i}`, P * 4));
     const { bottomSizes, topSizes } = arch;
@@ -624,9 +645,12 @@ export class GpuDlrmTrainer {
     this.packed.layers.forEach((layer, l) => {
       const name = l < nBottom ? `bottom.${l}` : `top.${l - nBottom}`;
       const first = l === 0 || l === nBottom;
-      jobs.push([`${name}.forward`, forwardKernel(layer, Bp)]);
-      jobs.push([`${name}.weight-grad`, weightGradientKernel(layer, Bp, this.slices, this.packed.size)]);
-      if (l !== 0) jobs.push([`${name}.input-grad`, inputGradientKernel(layer, Bp, !first)]);
+      jobs.push([`${name}.forward`, forwardKernel(layer, Bp, this.blocking)]);
+      jobs.push([`${name}.weight-grad`, weightGradientKernel(layer, Bp, this.slices, this.packed.size, this.blocking)]);
+      if (l !== 0 && this.transposed) {
+        jobs.push([`${name}.transpose`, transposeKernel(layer, this.transposed.offsets[l])]);
+        jobs.push([`${name}.input-grad`, transposedInputGradientKernel(layer, Bp, !first, this.blocking, this.transposed.offsets[l])]);
+      } else if (l !== 0) jobs.push([`${name}.input-grad`, inputGradientKernel(layer, Bp, !first, this.blocking)]);
     });
     jobs.push(['interaction.forward', interactionForwardKernel(this.interactionShape())]);
     jobs.push(['interaction.backward', interactionBackwardKernel(this.interactionShape())]);
@@ -663,19 +687,31 @@ export class GpuDlrmTrainer {
     const top = layers.slice(nBottom);
     const bottomIn = (l: number, s: Slot) => (l === 0 ? s.dense : this.bottomOut[l - 1]);
     const topIn = (l: number) => (l === 0 ? this.interactionOut : this.topOut[l - 1]);
-    bottom.forEach((layer, l) => add(`bottom.${l}.forward`, (s) => [bottomIn(l, s), this.weights, this.bottomOut[l]], forwardInvocations(layer, Bp), true));
+    bottom.forEach((layer, l) => add(`bottom.${l}.forward`, (s) => [bottomIn(l, s), this.weights, this.bottomOut[l]], forwardInvocations(layer, Bp, this.blocking), true));
     const shape = this.interactionShape();
     const bottomLast = this.bottomOut[nBottom - 1];
     add('interaction.forward', () => [bottomLast, this.pooled, this.interactionOut], interactionInvocations(shape), true);
-    top.forEach((layer, l) => add(`top.${l}.forward`, () => [topIn(l), this.weights, this.topOut[l]], forwardInvocations(layer, Bp), true));
+    top.forEach((layer, l) => add(`top.${l}.forward`, () => [topIn(l), this.weights, this.topOut[l]], forwardInvocations(layer, Bp, this.blocking), true));
+    // W^T for the input gradients (the weights change only in the optimizer, after the backward)
+    const weightsT = this.weightsT;
+    if (weightsT) {
+      layers.forEach((layer, l) => {
+        if (l === 0) return; // the dense input needs no gradient
+        const name = l < nBottom ? `bottom.${l}` : `top.${l - nBottom}`;
+        add(`${name}.transpose`, () => [this.weights, weightsT], transposeInvocations(layer), false);
+      });
+    }
+    const inputGrad = (layer: LayerSlot) =>
+      weightsT ? { weights: weightsT, invocations: transposedInputGradientInvocations(layer, Bp, this.blocking) } : { weights: this.weights, invocations: inputGradientInvocations(layer, Bp, this.blocking) };
     const logits = this.topOut[top.length - 1];
     const dLogits = this.topGrad[top.length - 1];
     add('loss', (s) => [logits, s.labels, dLogits, this.lossLog, s.params], 256, false);
     for (let l = top.length - 1; l >= 0; l--) {
       const layer = top[l];
-      add(`top.${l}.weight-grad`, () => [topIn(l), this.topGrad[l], this.partial], weightGradientInvocations(layer, this.slices), false);
-      if (l > 0) add(`top.${l}.input-grad`, () => [this.topGrad[l], this.weights, topIn(l), this.topGrad[l - 1]], inputGradientInvocations(layer, Bp), false);
-      else add(`top.0.input-grad`, () => [this.topGrad[0], this.weights, this.interactionGrad], inputGradientInvocations(layer, Bp), false);
+      add(`top.${l}.weight-grad`, () => [topIn(l), this.topGrad[l], this.partial], weightGradientInvocations(layer, this.slices, this.blocking), false);
+      const g = inputGrad(layer);
+      if (l > 0) add(`top.${l}.input-grad`, () => [this.topGrad[l], g.weights, topIn(l), this.topGrad[l - 1]], g.invocations, false);
+      else add(`top.0.input-grad`, () => [this.topGrad[0], g.weights, this.interactionGrad], g.invocations, false);
     }
     add(
       'interaction.backward',
@@ -685,8 +721,9 @@ export class GpuDlrmTrainer {
     );
     for (let l = bottom.length - 1; l >= 0; l--) {
       const layer = bottom[l];
-      add(`bottom.${l}.weight-grad`, (s) => [bottomIn(l, s), this.bottomGrad[l], this.partial], weightGradientInvocations(layer, this.slices), false);
-      if (l > 0) add(`bottom.${l}.input-grad`, () => [this.bottomGrad[l], this.weights, this.bottomOut[l - 1], this.bottomGrad[l - 1]], inputGradientInvocations(layer, Bp), false);
+      add(`bottom.${l}.weight-grad`, (s) => [bottomIn(l, s), this.bottomGrad[l], this.partial], weightGradientInvocations(layer, this.slices, this.blocking), false);
+      const g = inputGrad(layer);
+      if (l > 0) add(`bottom.${l}.input-grad`, () => [this.bottomGrad[l], g.weights, this.bottomOut[l - 1], this.bottomGrad[l - 1]], g.invocations, false);
     }
     add('dense-optimizer', (s) => [this.weights, this.partial, ...this.denseState, s.params], this.packed.size, false);
     const adagrad = this.sparseKind === 'rowwise-adagrad';
