@@ -49,8 +49,17 @@ export interface PrepareOptions {
   maxDistinctPerFeature?: number;
   /** Progress: fraction 0..1 and a message with rows/s. */
   onProgress?: (fraction: number, message: string) => void;
+  /**
+   * Called as a file's preparation enters a phase: 'count' (the vocabulary's counting pass),
+   * 'vocabulary' (ranking values and building the lookups), 'parse' (rows into the cache), 'write'
+   * (feature stats, vocabulary file, header). Benchmarks measure memory per phase with it.
+   */
+  onPhase?: (phase: PreparePhase) => void;
   signal?: AbortSignal;
 }
+
+/** Phases of preparing a file (PrepareOptions.onPhase). */
+export type PreparePhase = 'count' | 'vocabulary' | 'parse' | 'write';
 
 /** Either source kind; both implement BatchSource. */
 export type PreparedSource = InMemoryBatchSource | CachedBatchSource;
@@ -83,6 +92,7 @@ interface ResolvedOptions {
   shuffleWindow: number | null;
   maxDistinctPerFeature: number;
   onProgress: (fraction: number, message: string) => void;
+  onPhase: (phase: PreparePhase) => void;
   signal: AbortSignal | undefined;
 }
 
@@ -104,6 +114,7 @@ function resolveOptions(options: PrepareOptions): ResolvedOptions {
     shuffleWindow: options.shuffleWindow ?? null,
     maxDistinctPerFeature: options.maxDistinctPerFeature ?? DEFAULT_MAX_DISTINCT_PER_FEATURE,
     onProgress: options.onProgress ?? (() => undefined),
+    onPhase: options.onPhase ?? (() => undefined),
     signal: options.signal,
   };
 }
@@ -390,9 +401,11 @@ async function buildCacheEntry(
   } else if (vocabPass) {
     const counter = new VocabularyCounter(options.maxDistinctPerFeature);
     const trainInput = plan.inputs[0];
+    options.onPhase('count');
     await readCriteoFile(trainInput.path, (row) => counter.add(row), { ...readOptions, onProgress: passProgress('counting values in', trainInput.path) });
     passesDone++;
-    // each feature's counts are freed as soon as its lookup is built: counts and lookups never all coexist
+    options.onPhase('vocabulary');
+    // each feature's counts are freed as soon as its values are ranked, before its lookup is built: counts and lookups never all coexist
     preprocessor = new Preprocessor(options.config, counter.build(options.config.minCount, options.config.hashSize, { releaseCounts: true }));
   } else {
     preprocessor = new Preprocessor(options.config);
@@ -407,6 +420,7 @@ async function buildCacheEntry(
       : null;
     const writers = new Map<string, CachePartWriter>(plan.parts.map((name) => [name, builder.openPart(name, recordBlock)]));
     const files: CachedFileReport[] = [];
+    options.onPhase('parse');
     try {
       for (const input of plan.inputs) {
         const part = input.part;
@@ -436,6 +450,7 @@ async function buildCacheEntry(
     } finally {
       for (const writer of writers.values()) writer.close();
     }
+    options.onPhase('write');
     stats?.writeFile(resolve(builder.dir, 'stats.bin'));
     if (preprocessor.vocabulary && !fixedPreprocessor) builder.writeVocabulary(preprocessor.vocabulary);
     const header: CacheHeader = {

@@ -22,6 +22,14 @@ describe('Kaggle-scale benchmark (small size)', () => {
       expect(r.trainPeakRssBytes).toBeGreaterThanOrEqual(r.preparePeakRssBytes);
       expect(r.trainSampledPeakRssBytes).toBeGreaterThan(0);
       expect(r.trainSampledPeakRssBytes).toBeLessThanOrEqual(r.trainPeakRssBytes);
+      // peak RSS per phase (VmHWM reset at each phase's start): every phase ran and reported one on Linux
+      const phasePeaks = [r.generatePeakRssBytes, r.countPeakRssBytes, r.vocabularyPeakRssBytes, r.parsePeakRssBytes, r.writePeakRssBytes, r.trainPhasePeakRssBytes];
+      for (const peak of phasePeaks) {
+        if (process.platform === 'linux') expect(peak).toBeGreaterThan(10 * 2 ** 20);
+        if (peak !== null) expect(peak).toBeLessThanOrEqual(r.trainPeakRssBytes);
+      }
+      for (const peak of phasePeaks.slice(0, 5)) if (peak !== null) expect(peak).toBeLessThanOrEqual(r.preparePeakRssBytes);
+      for (const phase of ['generate', 'count', 'vocabulary', 'parse', 'write', 'train']) expect(lines.some((line) => line.startsWith(`memory: end of ${phase}:`))).toBe(true);
       expect(r.deleted).toBe(true);
       expect(readdirSync(dir)).toEqual([]);
       for (const phase of ['generate:', 'prepare:', 'train:', 'deleted the generated file']) expect(lines.some((line) => line.includes(phase))).toBe(true);

@@ -5,13 +5,15 @@
  * for a bounded number of steps on full-size tables (one row per value in the vocabulary) reading the
  * cache in chunks, then delete the generated file and the cache.
  *
- * Peak RSS is process.resourceUsage().maxRSS, the process's lifetime peak: the figure after preparing
- * covers generation and preparation, the one after training covers everything. In the app the job runs
+ * Peak RSS: per phase, Linux's VmHWM reset at the phase's start (/proc/self/clear_refs); the lifetime
+ * figures are the largest of those and process.resourceUsage().maxRSS: the one after preparing covers
+ * generation and preparation, the one after training covers everything. In the app the job runs
  * in a worker thread, so the figure includes the CLI and service of the same process (an upper bound).
  */
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDataset } from '../data/prepare';
+import type { PreparePhase } from '../data/prepare';
 import { KAGGLE_CARDINALITIES, writeKaggleScaleFile } from '../data/kaggle-scale';
 import { initBackend } from '../backend';
 import { presetModel } from '../model/presets';
@@ -40,6 +42,18 @@ export interface KaggleScaleBenchResult {
   prepareMBps: number;
   /** Lifetime peak RSS after preparing (bytes). */
   preparePeakRssBytes: number;
+  /**
+   * Peak RSS within each phase (bytes; Linux's VmHWM, reset at each phase's start through
+   * /proc/self/clear_refs), null where the system cannot reset it: generate, count (the vocabulary's
+   * counting pass), vocabulary (ranking and lookups), parse (rows into the cache, with the stats),
+   * write (stats, vocabulary and header files) and train (tables allocated, the steps).
+   */
+  generatePeakRssBytes: number | null;
+  countPeakRssBytes: number | null;
+  vocabularyPeakRssBytes: number | null;
+  parsePeakRssBytes: number | null;
+  writePeakRssBytes: number | null;
+  trainPhasePeakRssBytes: number | null;
   /** Total rows of the 26 tables and the bytes of tables (fp32) plus row-wise Adagrad state. */
   tableRows: number;
   tableBytes: number;
@@ -56,8 +70,69 @@ export interface KaggleScaleBenchResult {
 }
 
 const GIB = 2 ** 30;
-const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
+
+/** Linux's peak resident set (VmHWM) in bytes, or null where /proc/self/status has none. */
+function highWaterRssBytes(): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Resets VmHWM to the current RSS (Linux 4.0+); false where that is not possible. */
+function resetHighWaterRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Peak RSS per phase: each phase starts by resetting the high-water mark; its end reads it. Logs the
+ * RSS and V8's heap / typed-array bytes at every boundary.
+ */
+class PhaseMemory {
+  readonly peaks = new Map<string, number | null>();
+  private current: string | null = null;
+  private resettable = true;
+  /** The lifetime peak before the first reset (a reset lowers what getrusage reports too). */
+  private readonly before = maxRssBytes();
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Peak RSS of the process so far: the phases' peaks, the peak before them, and getrusage's figure. */
+  lifetimePeak(): number {
+    let peak = Math.max(this.before, maxRssBytes(), (this.resettable ? highWaterRssBytes() : null) ?? 0);
+    for (const phasePeak of this.peaks.values()) peak = Math.max(peak, phasePeak ?? 0);
+    return peak;
+  }
+
+  /** Ends the current phase (recording its peak) and starts `next` (null: none). */
+  enter(next: string | null): void {
+    const usage = process.memoryUsage();
+    if (this.current !== null) {
+      const peak = this.resettable ? highWaterRssBytes() : null;
+      this.peaks.set(this.current, peak);
+      this.log(
+        `memory: end of ${this.current}: peak RSS in the phase ${peak === null ? 'unknown (no resettable VmHWM)' : mib(peak)}; ` +
+          `RSS ${mib(usage.rss)}, V8 heap ${mib(usage.heapUsed)}, typed arrays ${mib(usage.arrayBuffers)}`,
+      );
+    }
+    if (next !== null) this.resettable = resetHighWaterRss() && highWaterRssBytes() !== null;
+    this.current = next;
+  }
+
+  peak(phase: string): number | null {
+    return this.peaks.get(phase) ?? null;
+  }
+}
 
 /** Elapsed time and the ETA of a phase from its done fraction. */
 function eta(started: number, fraction: number): string {
@@ -79,8 +154,10 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
     rmSync(cacheDir, { recursive: true, force: true });
     deleted = !existsSync(textPath) && !existsSync(cacheDir);
   };
+  const phases = new PhaseMemory(log);
   try {
     // 1. generate
+    phases.enter('generate');
     log(`generating ${rows} rows with the Kaggle cardinalities into ${textPath}`);
     let started = performance.now();
     const fileBytes = await writeKaggleScaleFile(textPath, {
@@ -91,7 +168,7 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
       },
     });
     const generateSeconds = (performance.now() - started) / 1000;
-    log(`generated ${mib(fileBytes)} in ${generateSeconds.toFixed(1)} s (${(fileBytes / 1e6 / generateSeconds).toFixed(1)} MB/s), peak RSS so far ${mib(maxRssBytes())}`);
+    log(`generated ${mib(fileBytes)} in ${generateSeconds.toFixed(1)} s (${(fileBytes / 1e6 / generateSeconds).toFixed(1)} MB/s), peak RSS so far ${mib(phases.lifetimePeak())}`);
 
     // 2. prepare (vocabulary, min count 1: one table row per distinct value)
     started = performance.now();
@@ -106,6 +183,7 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
         categorical: 'vocab',
         minCount: 1,
         maxDistinctPerFeature: options.maxDistinctPerFeature ?? 2 ** 24,
+        onPhase: (phase: PreparePhase) => phases.enter(phase),
         onProgress: (fraction, message) => {
           const tenth = Math.floor(fraction * 20);
           if (tenth > lastLogged) {
@@ -115,8 +193,9 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
         },
       },
     ).then((prepared) => ({ train: prepared.train, tableSizes: prepared.tableSizes }));
+    phases.enter('train');
     const prepareSeconds = (performance.now() - started) / 1000;
-    const preparePeakRssBytes = maxRssBytes();
+    const preparePeakRssBytes = phases.lifetimePeak();
     const prepareMBps = (2 * fileBytes) / 1e6 / prepareSeconds;
     const tableRows = tableSizes.reduce((a, b) => a + b, 0);
     log(
@@ -156,7 +235,8 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
       trainer.dispose();
     }
     const trainSamplesPerSec = timedSeconds > 0 ? ((trainSteps - 3) * batchSize) / timedSeconds : 0;
-    const trainPeakRssBytes = maxRssBytes();
+    phases.enter(null);
+    const trainPeakRssBytes = phases.lifetimePeak();
     log(
       `trained ${trainSteps} steps of ${batchSize}: ${trainSamplesPerSec.toFixed(0)} samples/s after 3 warm-up steps; RSS during training up to ` +
         `${mib(trainSampledPeakRssBytes)} (sampled after each step), lifetime peak ${mib(trainPeakRssBytes)} (limit ${mib(tableBytes + GIB)})`,
@@ -171,6 +251,12 @@ export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Pro
       prepareSeconds,
       prepareMBps,
       preparePeakRssBytes,
+      generatePeakRssBytes: phases.peak('generate'),
+      countPeakRssBytes: phases.peak('count'),
+      vocabularyPeakRssBytes: phases.peak('vocabulary'),
+      parsePeakRssBytes: phases.peak('parse'),
+      writePeakRssBytes: phases.peak('write'),
+      trainPhasePeakRssBytes: phases.peak('train'),
       tableRows,
       tableBytes,
       trainSteps,
