@@ -117,6 +117,15 @@ for batch in $BATCHES; do
   done
 done
 
+echo "== the WebGPU step alone with the other dense-kernel blocks (llvmpipe's 8x16 blocks on a hardware GPU), criteo-kaggle"
+for batch in $BATCHES; do
+  t=$(budget 120); [ "$t" -ge 15 ] || { echo "-- batch $batch: skipped (deadline)"; continue; }
+  echo "-- node gpu-bench.mjs --presets criteo-kaggle --batches $batch --no-tfjs --no-device-tables --cpu none --blocking cpu-adapter"
+  timeout "$t" "$NODE" "$KIT/gpu-bench.mjs" --presets criteo-kaggle --batches "$batch" --seconds "$SECONDS_PER" --rows "$ROWS" \
+    --no-tfjs --no-device-tables --cpu none --blocking cpu-adapter --min-steps 2 --warmup 2 --json "$OUT/step-cpu-adapter-blocking-$batch.json" 2>&1 \
+    | grep -v 'artificially reduced' | grep -v '^adapter limits'
+done
+
 echo "== the WebGPU step on Criteo Kaggle's real table sizes (26 tables, 33.8M rows, 2.2 GB at d 16), batch 2048"
 t=$(budget 240)
 if [ "$t" -ge 40 ]; then

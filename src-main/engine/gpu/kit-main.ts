@@ -5,9 +5,11 @@
  *   node gpu-bench.mjs [--presets criteo-kaggle,terabyte] [--batches 2048,16384] [--seconds 10]
  *                      [--rows 100000] [--cpu wasm|cpu|none] [--min-steps 3] [--warmup 2]
  *                      [--no-device-tables] [--no-tfjs] [--no-step] [--criteo-full] [--json out.json]
+ *                      [--blocking auto|gpu|cpu-adapter]
  *
  * --no-step leaves out the WebGPU step written without tfjs (gpu/dlrm-step), --no-tfjs the
  * TensorFlow.js WebGPU path with host tables, --no-device-tables its device-tables experiment.
+ * --blocking forces the step's dense-kernel blocks (default: by adapter; see dense-layers.ts).
  * --criteo-full: the step alone on Criteo Kaggle's real 26 table sizes (33.8M rows, 2.2 GB at d 16).
  *
  * Environment: DLRM_DAWN_NODE (path of dawn.node when there is no node_modules/webgpu),
@@ -15,6 +17,7 @@
  */
 import * as fs from 'node:fs';
 import { runGpuBench, type GpuBenchOptions } from '../train/bench-gpu';
+import { CPU_ADAPTER_BLOCKING, GPU_BLOCKING } from './dlrm-step/dense-layers';
 import { CRITEO_KAGGLE_TABLE_SIZES } from './dlrm-step/init';
 
 function argValue(args: string[], name: string): string | undefined {
@@ -46,6 +49,10 @@ export async function main(args: string[]): Promise<number> {
     step: !args.includes('--no-step'),
     log: (line) => console.log(line),
   };
+  const blocking = argValue(args, '--blocking');
+  if (blocking === 'gpu') options.blocking = GPU_BLOCKING;
+  else if (blocking === 'cpu-adapter') options.blocking = CPU_ADAPTER_BLOCKING;
+  else if (blocking !== undefined && blocking !== 'auto') throw new Error(`--blocking must be auto, gpu or cpu-adapter, got "${blocking}"`);
   if (args.includes('--criteo-full')) {
     Object.assign(options, { stepTableSizes: CRITEO_KAGGLE_TABLE_SIZES, tfjs: false, deviceTables: false, cpuBackend: false });
   }

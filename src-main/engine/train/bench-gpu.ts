@@ -19,7 +19,7 @@ import type { Batch } from '../data/types';
 import { deviceLimitProblem, emptyTimings, stepAsync, type StepTimings } from '../gpu/device-step';
 import { DeviceTables } from '../gpu/device-tables';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from '../gpu/dlrm-step/device';
-import { denseBlockingFor } from '../gpu/dlrm-step/dense-layers';
+import { denseBlockingFor, type DenseBlocking } from '../gpu/dlrm-step/dense-layers';
 import { initialDlrmWeights } from '../gpu/dlrm-step/init';
 import { GpuDlrmTrainer, type KernelTiming } from '../gpu/dlrm-step/step';
 import { architectureOf } from '../model/architecture';
@@ -50,6 +50,8 @@ export interface GpuBenchOptions {
   stepTableSizes?: readonly number[];
   /** Measure the TensorFlow.js WebGPU path with host tables (default true). */
   tfjs?: boolean;
+  /** The step's dense-kernel blocks (default: by adapter, denseBlockingFor). */
+  blocking?: DenseBlocking;
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
 }
@@ -179,13 +181,14 @@ async function measureStep(
   rowsPerTable: number,
   timing: { seconds: number; minSteps: number; warmupSteps: number },
   tableSizes?: readonly number[],
+  blocking?: DenseBlocking,
 ): Promise<StepMeasured> {
   const job = jobFor(preset, batchSize, rowsPerTable, tableSizes);
   const arch = architectureOf(job.model);
   const batches = batchesFor(batchSize, rowsPerTable, tableSizes);
   const trainer = await GpuDlrmTrainer.create(
     gpu.device,
-    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4, blocking: denseBlockingFor(gpu) },
+    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4, blocking: blocking ?? denseBlockingFor(gpu) },
     initialDlrmWeights(arch, job.tableSizes, job.train.seed),
   );
   try {
@@ -304,7 +307,7 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
     }
     for (const row of gpu ? rows : []) {
       try {
-        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing, options.stepTableSizes);
+        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing, options.stepTableSizes, options.blocking);
         const m = row.step;
         log(
           `gpu step ${row.preset} batch ${row.batchSize}: ${m.steps} steps in ${m.seconds.toFixed(1)} s = ${m.samplesPerSec.toFixed(0)} samples/s; ` +
