@@ -32,11 +32,20 @@ export interface TableCollisions {
   collidingShare: number;
 }
 
+/**
+ * Where a plan's distinct values came from: 'prepared' (counted exactly when the data was prepared into
+ * the cache), 'prepared-estimate' (counted then, some features by a HyperLogLog sketch, ~0.8% error),
+ * 'criteo-kaggle' (the Kaggle train set's counts), 'given' (sent with the request).
+ */
+export type DistinctSource = 'prepared' | 'prepared-estimate' | 'criteo-kaggle' | 'given';
+
 /** Hashing's collisions over every table, when the distinct values per feature are known. */
 export interface HashCollisionPlan {
   tables: TableCollisions[];
   /** Colliding values over all distinct values, all tables together (0..1). */
   collidingShare: number;
+  /** Where the distinct values came from (set by the service; absent from the engine's plan). */
+  distinctSource?: DistinctSource;
 }
 
 /** One budget the plan is held against. */
@@ -97,10 +106,12 @@ export interface MemoryPlanRequest {
   /** On 'webgpu' the adapter's buffer limits are checked too. */
   backend?: BackendName;
   /**
-   * [F] distinct values of each categorical feature (known after preparation, or estimated), or
-   * 'criteo-kaggle' for the Kaggle train set's counts: the plan then gives hashing's collisions.
+   * [F] distinct values of each categorical feature, or 'criteo-kaggle' for the Kaggle train set's
+   * counts: the plan then gives hashing's collisions. Absent: the counts kept when a hashed file
+   * dataset was prepared, when it was (else no collision estimate); 'prepared-or-criteo-kaggle': those,
+   * else Kaggle's.
    */
-  featureDistinctValues?: number[] | 'criteo-kaggle';
+  featureDistinctValues?: number[] | 'criteo-kaggle' | 'prepared-or-criteo-kaggle';
 }
 
 /** 1234567 -> "1.2 MiB" (powers of 1024, as the machine's memory is reported). */

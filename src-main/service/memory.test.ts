@@ -2,11 +2,13 @@
  * Issue #15 at the service: 'model.plan', the compression fields' validation (errors name the field)
  * and the refusal of a run that cannot fit, before anything is stored or started (no worker needed).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MemoryPlan, StartRunInput } from '../domain';
+import { prepareDataset, readCriteoFile } from '../engine/data';
+import { SAMPLES_DIR } from '../engine/data/testing';
 import { openStore } from '../store';
 import { StudioService } from './create';
 import { ApiError } from './validate';
@@ -57,6 +59,36 @@ describe('model.plan', () => {
     expect(kaggle.hashCollisions?.tables[8].collidingShare).toBeLessThan(0.01);
     expect(kaggle.hashCollisions?.tables[2].collidingShare).toBeCloseTo(1, 6);
     const error = await refusal(service.call('model.plan', { model: run.model, batchSize: 64, featureDistinctValues: [1, 2] }));
+    expect(error.field).toMatch(/featureDistinctValues/);
+  });
+});
+
+describe('model.plan with a prepared file', () => {
+  it('takes hashing\'s distinct values from the cache when the file was prepared, else none (or Kaggle\'s when asked)', async () => {
+    const sample = join(SAMPLES_DIR, 'pytorchfm_jqsl2012_criteo_train.txt');
+    const path = join(root, 'prepared-sample.txt');
+    copyFileSync(sample, path);
+    const dataset = { kind: 'file' as const, path, split: 'days7' as const };
+    const before = (await service.call('model.plan', { model: run.model, batchSize: 64, dataset })) as MemoryPlan;
+    expect(before.hashCollisions).toBeUndefined();
+    const fallback = (await service.call('model.plan', { model: run.model, batchSize: 64, dataset, featureDistinctValues: 'prepared-or-criteo-kaggle' })) as MemoryPlan;
+    expect(fallback.hashCollisions?.distinctSource).toBe('criteo-kaggle');
+    expect(fallback.hashCollisions?.tables[2].distinct).toBe(10_131_227);
+    // prepared into the service's cache (as a run would), with another hash size than the plan's
+    await prepareDataset(dataset, { cacheDir: join(root, 'cache'), hashSize: 77 });
+    const sets = Array.from({ length: 26 }, () => new Set<number>());
+    await readCriteoFile(path, (row) => row.categorical.forEach((v, f) => v >= 0 && sets[f].add(v)));
+    for (const request of [{}, { featureDistinctValues: 'prepared-or-criteo-kaggle' }]) {
+      const plan = (await service.call('model.plan', { model: run.model, batchSize: 64, dataset, ...request })) as MemoryPlan;
+      expect(plan.hashCollisions?.distinctSource).toBe('prepared');
+      expect(plan.hashCollisions?.tables.map((t) => t.distinct)).toEqual(sets.map((set) => set.size));
+    }
+    // asked for explicitly, Kaggle's counts still win; a vocabulary has no hashing collisions to plan
+    const kaggle = (await service.call('model.plan', { model: run.model, batchSize: 64, dataset, featureDistinctValues: 'criteo-kaggle' })) as MemoryPlan;
+    expect(kaggle.hashCollisions?.distinctSource).toBe('criteo-kaggle');
+    const vocab = (await service.call('model.plan', { model: run.model, batchSize: 64, dataset: { ...dataset, categories: { encoding: 'vocab' } } })) as MemoryPlan;
+    expect(vocab.hashCollisions).toBeUndefined();
+    const error = await refusal(service.call('model.plan', { model: run.model, batchSize: 64, dataset, featureDistinctValues: 'prepared' }));
     expect(error.field).toMatch(/featureDistinctValues/);
   });
 });

@@ -8,17 +8,29 @@ import { checkModelSpec, PRESETS } from '../engine/model';
 import { listBackends, webGpuAdapter } from '../engine/backend';
 import { compressedOnGpuMessage, isCompressed } from '../engine/model';
 import { planRun } from './memory';
-import { previewFile } from '../engine/data';
+import { preparedDistinctCounts, previewFile } from '../engine/data';
+import type { DistinctCounts } from '../engine/data';
 import { KAGGLE_CARDINALITIES } from '../engine/data/kaggle-scale';
 import type { AppInfo, BenchFigures, BenchRow, EvaluateResult, GenerateResult } from './contract';
 import type { MethodHandlers, ServiceContext } from './context';
 import type { BenchPayload, ComponentBenchPayload, GeneratePayload, ScorePayload } from '../engine/worker/tool-jobs';
 import { RUN_FILES } from '../domain';
+import type { DatasetSpec, DistinctSource } from '../domain';
 import { ApiError, array, boolean, empty, id, integer, number, object, oneOf, onlyKeys, string } from './validate';
 import { BACKENDS, filePath, parseDatasetSpec, parseModelSpec, parseOptimizerSpec } from './inputs';
 import { outputPath } from './paths';
 import packageJson from '../../package.json';
 import { defaultTrainingThreads } from '../engine/train/threads';
+
+/**
+ * Distinct values per feature counted when a hashed file dataset was prepared (null: synthetic data,
+ * a vocabulary, or files not prepared since the counts were kept).
+ */
+function preparedDistinctOf(cacheDir: string, dataset: DatasetSpec | undefined): DistinctCounts | null {
+  if (!dataset || dataset.kind === 'synthetic' || dataset.categories?.encoding === 'vocab') return null;
+  const files = dataset.kind === 'file' ? [dataset.path] : [dataset.train, ...(dataset.valid ? [dataset.valid] : []), dataset.test];
+  return preparedDistinctCounts(cacheDir, files);
+}
 
 let backendsCache: ReturnType<typeof listBackends> | null = null;
 
@@ -73,15 +85,20 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
       onlyKeys(o, ['model', 'optimizer', 'batchSize', 'dataset', 'backend', 'featureDistinctValues']);
       const model = parseModelSpec(o['model']);
       const distinctInput = o['featureDistinctValues'];
-      const featureDistinctValues =
-        distinctInput === undefined
-          ? undefined
-          : distinctInput === 'criteo-kaggle'
-            ? KAGGLE_CARDINALITIES
-            : array(distinctInput, 'featureDistinctValues', (v, field) => integer(v, field, 0, 2 ** 32), { min: 26, max: 26 });
       const optimizer = o['optimizer'] === undefined ? undefined : parseOptimizerSpec(o['optimizer']);
       const batchSize = integer(o['batchSize'], 'batchSize', 1, 1_000_000);
       const dataset = o['dataset'] === undefined ? undefined : parseDatasetSpec(o['dataset'], 'dataset', ctx.paths);
+      // absent or 'prepared-or-criteo-kaggle': a hashed file's distinct values counted when it was prepared (the cache keeps them)
+      const prepared = distinctInput === undefined || distinctInput === 'prepared-or-criteo-kaggle' ? preparedDistinctOf(ctx.cacheDir, dataset) : null;
+      const distinct: { values: readonly number[]; source: DistinctSource } | undefined =
+        prepared !== null
+          ? { values: prepared.values, source: prepared.exact.every(Boolean) ? 'prepared' : 'prepared-estimate' }
+          : distinctInput === 'criteo-kaggle' || distinctInput === 'prepared-or-criteo-kaggle'
+            ? { values: KAGGLE_CARDINALITIES, source: 'criteo-kaggle' }
+            : distinctInput === undefined
+              ? undefined
+              : { values: array(distinctInput, 'featureDistinctValues', (v, field) => integer(v, field, 0, 2 ** 32), { min: 26, max: 26 }), source: 'given' };
+      const featureDistinctValues = distinct?.values;
       const backend = o['backend'] === undefined ? undefined : oneOf(o['backend'], 'backend', BACKENDS);
       let gpuLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null = null;
       if (backend === 'webgpu') {
@@ -91,7 +108,9 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
           gpuLimits = { maxBufferSize: limits['maxBufferSize'], maxStorageBufferBindingSize: limits['maxStorageBufferBindingSize'] };
         }
       }
-      return planRun({ model, optimizer, batchSize, dataset, gpuLimits, featureDistinctValues });
+      const plan = planRun({ model, optimizer, batchSize, dataset, gpuLimits, featureDistinctValues });
+      if (plan.hashCollisions && distinct) plan.hashCollisions.distinctSource = distinct.source;
+      return plan;
     },
     'dataset.preview': async (input) => {
       const o = object(input);

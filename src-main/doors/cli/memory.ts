@@ -63,7 +63,15 @@ export function planLines(plan: MemoryPlan): string[] {
 /** Hashing's expected collisions: the overall share, then one line per table with distinct values. */
 export function collisionLines(collisions: HashCollisionPlan): string[] {
   const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
-  const lines = [`hashing collisions (expected, from the distinct values): ${percent(collisions.collidingShare)} of all values share a row with another`];
+  const from =
+    collisions.distinctSource === 'prepared'
+      ? 'the distinct values counted when the data was prepared'
+      : collisions.distinctSource === 'prepared-estimate'
+        ? 'the distinct values counted when the data was prepared, the largest features estimated within ~1%'
+        : collisions.distinctSource === 'criteo-kaggle'
+          ? "the Criteo Kaggle train set's distinct values"
+          : 'the distinct values';
+  const lines = [`hashing collisions (expected, from ${from}): ${percent(collisions.collidingShare)} of all values share a row with another`];
   for (const t of collisions.tables) {
     if (t.distinct === 0) continue;
     lines.push(`  C${t.feature + 1}: ${t.distinct} distinct values in ${t.rows} rows, ${Math.round(t.occupiedRows)} rows used, ${percent(t.collidingShare)} share a row`);

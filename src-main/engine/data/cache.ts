@@ -11,7 +11,7 @@
  * so an entry either is complete or does not exist.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatasetError } from './errors';
 import type { RawRow } from './parse';
@@ -19,6 +19,7 @@ import type { PreprocessConfig, Preprocessor } from './preprocess';
 import { DEFAULT_MAX_DISTINCT_PER_FEATURE, Vocabulary } from './preprocess';
 import { NUM_CATEGORICAL, NUM_DENSE } from './types';
 import type { BadRowReport, PreparedSplit } from './types';
+import type { DistinctCounts } from './distinct';
 
 export const CACHE_FORMAT_VERSION = 1;
 const HEADER_FILE = 'header.json';
@@ -44,6 +45,8 @@ export interface CachedFileReport {
   reports: BadRowReport[];
   /** Hex sha256 of the file's bytes. */
   sha256: string | null;
+  /** The file's modification time when parsed (absent in entries made before it was kept). */
+  mtimeMs?: number;
 }
 
 /** Contents of header.json. */
@@ -58,6 +61,11 @@ export interface CacheHeader {
   files: CachedFileReport[];
   /** Seconds the parse took. */
   parseSeconds: number;
+  /**
+   * Distinct raw values per feature over every parsed row (DistinctCounter, distinct.ts). Absent in
+   * scoring entries and in entries made before it was counted: readers treat absent as unknown.
+   */
+  distinct?: DistinctCounts;
 }
 
 /** The cache key: hex sha256 over resolved paths, sizes, mtimes, preprocessing, layout and format version. */
@@ -82,6 +90,46 @@ export function readCacheHeader(cacheDir: string, key: string): CacheHeader | nu
   } catch {
     return null;
   }
+}
+
+/**
+ * The distinct values per feature counted when these files (same paths, sizes and modification times,
+ * in this order) were last prepared into the cache, whatever the preprocessing or split; null when no
+ * complete entry of them has counts (never prepared, or prepared before the counts were kept) or a
+ * file cannot be read.
+ */
+export function preparedDistinctCounts(cacheDir: string, files: string[]): DistinctCounts | null {
+  let wanted: { path: string; size: number; mtimeMs: number }[];
+  let entries: string[];
+  try {
+    wanted = files.map((path) => {
+      const stat = statSync(path);
+      return { path: resolve(path), size: stat.size, mtimeMs: stat.mtimeMs };
+    });
+    entries = existsSync(cacheDir) ? readdirSync(cacheDir) : [];
+  } catch {
+    return null;
+  }
+  let best: { createdAt: string; distinct: DistinctCounts } | null = null;
+  for (const name of entries) {
+    if (!/^[0-9a-f]{32}$/.test(name)) continue; // temporary and foreign folders
+    const header = readCacheHeader(cacheDir, name);
+    const distinct = header?.distinct;
+    if (!header || !distinct || !validDistinct(distinct) || header.files.length !== wanted.length) continue;
+    const same = header.files.every((file, i) => resolve(file.path) === wanted[i].path && file.bytes === wanted[i].size && file.mtimeMs === wanted[i].mtimeMs);
+    if (same && (best === null || header.createdAt > best.createdAt)) best = { createdAt: header.createdAt, distinct };
+  }
+  return best?.distinct ?? null;
+}
+
+function validDistinct(distinct: DistinctCounts): boolean {
+  return (
+    Array.isArray(distinct.values) &&
+    Array.isArray(distinct.exact) &&
+    distinct.values.length === NUM_CATEGORICAL &&
+    distinct.exact.length === NUM_CATEGORICAL &&
+    distinct.values.every((n) => Number.isInteger(n) && n >= 0)
+  );
 }
 
 /** Path of a complete entry's directory. */

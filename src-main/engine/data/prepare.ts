@@ -5,11 +5,13 @@
  * at most once per (file, size, mtime, preprocessing, split layout): later runs read the cache.
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DatasetDescription, DatasetSpec } from '../../domain';
 import { exactAuc } from './auc';
 import { CACHE_FORMAT_VERSION, CacheEntryBuilder, cacheEntryDir, cacheKey, readCacheHeader, readVocabularyFile } from './cache';
 import type { CacheHeader, CachePartWriter, CachedFileReport } from './cache';
+import { DistinctCounter } from './distinct';
 import { DatasetError, fileProblem, throwIfAborted } from './errors';
 import { createRawRow } from './parse';
 import { DEFAULT_MAX_DISTINCT_PER_FEATURE, Preprocessor, VocabularyCounter } from './preprocess';
@@ -415,8 +417,13 @@ async function buildCacheEntry(
   try {
     // feature stats describe a training set; a scoring file (fixed preprocessor) never reads them
     const stats = fixedPreprocessor ? null : new FeatureStats(preprocessor.tableSizes);
+    // distinct raw values per feature over every parsed row: the memory plan's hashing-collision estimate
+    const distinct = fixedPreprocessor ? null : new DistinctCounter();
     const recordBlock = stats
-      ? (labels: Uint8Array, categorical: Int32Array, raw: Float64Array, n: number): void => stats.recordBlock(labels, categorical, raw, n)
+      ? (labels: Uint8Array, categorical: Int32Array, raw: Float64Array, n: number): void => {
+          stats.recordBlock(labels, categorical, raw, n);
+          distinct?.addBlock(raw, n);
+        }
       : null;
     const writers = new Map<string, CachePartWriter>(plan.parts.map((name) => [name, builder.openPart(name, recordBlock)]));
     const files: CachedFileReport[] = [];
@@ -445,6 +452,7 @@ async function buildCacheEntry(
           badRows: summary.badRows,
           reports: summary.reports,
           sha256: summary.sha256,
+          mtimeMs: statSync(input.path).mtimeMs,
         });
       }
     } finally {
@@ -463,6 +471,7 @@ async function buildCacheEntry(
       parts: plan.parts.map((name) => ({ name, rows: writers.get(name)!.rows })),
       files,
       parseSeconds: (performance.now() - started) / 1000,
+      ...(distinct ? { distinct: distinct.counts() } : {}),
     };
     builder.commit(header);
     const rows = files.reduce((s, f) => s + f.rows, 0);
