@@ -49,6 +49,16 @@ describe('new-run form', () => {
     expect(validateForm({ ...valid, train: { ...valid.train, hybridMemoryBudgetBytes: 64 * 1024 * 1024 } })).toEqual(['Hybrid memory per worker: a positive number of MiB, with hybrid parallel workers set.']);
   });
 
+  it('checks the shuffle window (files only)', () => {
+    const file: StartRunInput = { ...valid, dataset: { kind: 'file', path: '/data/day_0.tsv', split: 'days7' } };
+    expect(validateForm({ ...file, train: { ...file.train, shuffleWindow: 65_536 } })).toEqual([]);
+    expect(validateForm(file)).toEqual([]);
+    for (const bad of [0, -5, 2.5, 2 ** 31]) {
+      expect(validateForm({ ...file, train: { ...file.train, shuffleWindow: bad } })).toEqual(['Shuffle window: empty (off) or a whole number of rows above 0.']);
+    }
+    expect(validateForm({ ...valid, train: { ...valid.train, shuffleWindow: 4096 } })).toEqual(['Shuffle window: files only (synthetic rows have no stored order; leave it empty).']);
+  });
+
   it('checks the weight decay', () => {
     expect(validateForm({ ...valid, optimizer: { ...valid.optimizer, weightDecay: 1e-4 } })).toEqual([]);
     expect(validateForm({ ...valid, optimizer: { ...valid.optimizer, weightDecay: -1 } })).toEqual(['Weight decay: a number from 0 to 10.']);

@@ -45,6 +45,13 @@ export function validateForm(input: StartRunInput): string[] {
     errors.push('Checkpoint every: 0 or more steps.');
   }
   if (!Number.isInteger(train.seed)) errors.push('Seed: a whole number.');
+  if (train.shuffleWindow !== undefined) {
+    if (!(Number.isInteger(train.shuffleWindow) && train.shuffleWindow >= 1 && train.shuffleWindow <= 2 ** 31 - 1)) {
+      errors.push('Shuffle window: empty (off) or a whole number of rows above 0.');
+    } else if (dataset.kind === 'synthetic') {
+      errors.push('Shuffle window: files only (synthetic rows have no stored order; leave it empty).');
+    }
+  }
   if (train.hybridWorkers !== undefined && !(Number.isInteger(train.hybridWorkers) && train.hybridWorkers >= 1 && train.hybridWorkers <= 64)) {
     errors.push('Hybrid parallel workers: empty (off) or a whole number from 1 to 64.');
   }
