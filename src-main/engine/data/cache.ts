@@ -280,15 +280,22 @@ export function writeVocabularyFile(path: string, vocabulary: Vocabulary): void 
   }
 }
 
+/**
+ * Reads a vocabulary file feature by feature straight into its value arrays (no whole-file buffer: at
+ * Kaggle size that was a second copy of 134 MB while the arrays were filled).
+ */
 export function readVocabularyFile(path: string, minCount: number): Vocabulary {
-  const bytes = readFileSync(path);
+  const fileBytes = statSync(path).size;
   const valuesByRow: Uint32Array[] = [];
+  const count = new Uint8Array(4);
   let pos = 0;
   for (let f = 0; f < NUM_CATEGORICAL; f++) {
-    const n = bytes.readUInt32LE(pos);
+    readExactly(path, count, 4, pos);
+    const n = new DataView(count.buffer).getUint32(0, true);
     pos += 4;
+    if (pos + 4 * n > fileBytes) throw new DatasetError(`cache file ${path} is shorter than its counts say (remove the cache directory to rebuild it)`, { file: path });
     const values = new Uint32Array(n);
-    new Uint8Array(values.buffer).set(bytes.subarray(pos, pos + 4 * n));
+    readExactly(path, values, 4 * n, pos);
     pos += 4 * n;
     valuesByRow.push(values);
   }

@@ -1,6 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readVocabularyFile, writeVocabularyFile } from './cache';
+import { DatasetError } from './errors';
 import { Random } from './random';
 import { Preprocessor, U32Map, Vocabulary, VocabularyCounter, VocabularyLookup } from './preprocess';
 import { readCriteoFile } from './reader';
@@ -86,6 +88,25 @@ describe('compact vocabulary lookup', () => {
       }
       expect(keptValues).toBeGreaterThan(100);
       expect(new Vocabulary(readBack.valuesByRow, minCount).tableSizes()).toEqual(built.tableSizes());
+    } finally {
+      remove();
+    }
+  });
+
+  it('refuses a truncated or corrupt vocabulary file with a DatasetError, allocating nothing for a corrupt count', () => {
+    const { dir, remove } = temporaryDirectory();
+    try {
+      const path = join(dir, 'vocabulary.bin');
+      const values = Array.from({ length: NUM_CATEGORICAL }, (_, f) => Uint32Array.from({ length: 50 }, (_, r) => f * 1000 + r));
+      writeVocabularyFile(path, new Vocabulary(values, 1));
+      expect(readVocabularyFile(path, 1).valuesByRow.map((v) => Array.from(v))).toEqual(values.map((v) => Array.from(v)));
+      const bytes = readFileSync(path);
+      writeFileSync(path, bytes.subarray(0, bytes.length - 10));
+      expect(() => readVocabularyFile(path, 1)).toThrow(DatasetError);
+      const corrupt = Buffer.from(bytes);
+      corrupt.writeUInt32LE(0xffffffff, 0); // a first count of 4 billion values
+      writeFileSync(path, corrupt);
+      expect(() => readVocabularyFile(path, 1)).toThrow(/shorter than its counts say/);
     } finally {
       remove();
     }
