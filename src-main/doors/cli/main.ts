@@ -57,7 +57,8 @@ ${COMPRESSION_USAGE}
              (the memory plan is printed first; a run that cannot fit is refused with the numbers)
   plan       the train options: where the run's bytes would go (tables, optimizer state, MLPs, activations,
              cache) against this machine's memory, without training (--backend webgpu: the GPU's limits too)
-             --distinct kaggle|N,N,... (C1..C26 distinct values): hashing's expected collisions per table
+             --distinct kaggle|N,N,... (C1..C26 distinct values): hashing's expected collisions per table;
+             without it, a --data file prepared before (any hash size) gives its counted distinct values
   resume     --run ID            resume an interrupted or cancelled run from its last checkpoint
              (Ctrl+C or SIGTERM during train/resume stops the process: the run is checkpointed and
              stored as interrupted; runs.cancel from the app marks a run cancelled)

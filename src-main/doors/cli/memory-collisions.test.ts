@@ -24,5 +24,9 @@ describe('plan --distinct', () => {
     expect(lines[0]).toMatch(/25\.0% of all values share a row/);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe('  C1: 100 distinct values in 1000 rows, 95 rows used, 9.4% share a row');
+    // says where the distinct values came from
+    expect(collisionLines({ ...plan, distinctSource: 'prepared' })[0]).toMatch(/^hashing collisions \(expected, from the distinct values counted when the data was prepared\)/);
+    expect(collisionLines({ ...plan, distinctSource: 'prepared-estimate' })[0]).toMatch(/largest features estimated within ~1%/);
+    expect(collisionLines({ ...plan, distinctSource: 'criteo-kaggle' })[0]).toMatch(/Criteo Kaggle train set's distinct values/);
   });
 });
