@@ -197,7 +197,7 @@ export function vocabularyLookup(values: Uint32Array): VocabularyLookup {
 export class Vocabulary {
   /** [F] raw values of rows 1..k of each table, in row order. */
   readonly valuesByRow: Uint32Array[];
-  /** [F] value -> row maps, each built on the first lookup of its feature (a vocabulary read back only for its table sizes never builds them). */
+  /** [F] compact value -> row lookups (VocabularyLookup), each built on the first lookup of its feature (a vocabulary read back only for its table sizes never builds them). */
   private readonly lookup: (VocabularyLookup | null)[];
 
   /**
@@ -323,10 +323,10 @@ export class VocabularyCounter {
   /**
    * Keeps values with (stored) count >= minCount, at most maxRows - 1 per feature, most frequent first.
    *
-   * One feature at a time: its ranked values, then its lookup map. With `releaseCounts`, the
-   * feature's counts are freed right after, so at most one feature's counts live beside the lookups
-   * built so far (at Kaggle size each set is ~0.5-0.7 GB; holding both doubled the peak). The counter
-   * cannot count or build again after that.
+   * One feature at a time: its ranked values, then its lookup. With `releaseCounts`, the feature's
+   * counts are freed before its lookup is built, so the counts not yet ranked live beside the lookups
+   * built so far (at Kaggle size ~0.5 GB of counts, ~0.25 GB of lookups; holding both in full doubled
+   * the peak). The counter cannot count or build again after that.
    */
   build(minCount: number, maxRows: number, options: { releaseCounts?: boolean } = {}): Vocabulary {
     if (this.released) throw new DatasetError('this vocabulary counter already built with releaseCounts; its counts are gone');
