@@ -67,7 +67,9 @@ export class GpuTrainingSession {
 
   /** "dlrm-step on <adapter>: kernels 12.3 ms (pool.0 1.2, ...)" for the run's backend detail. */
   detail(): string {
-    const parts = [`WebGPU step (no tfjs) on ${this.gpu.name}`, `${this.trainer.tables.chunks} table buffer(s)`];
+    const b = this.trainer.blocking;
+    const blocks = `dense blocks ${b.forward[0]}x${b.forward[1] * 4}${b.transposedInputGradient ? ', input gradients from W^T' : ''} (${this.gpu.software ? 'software' : 'hardware'} adapter)`;
+    const parts = [`WebGPU step (no tfjs) on ${this.gpu.name}`, `${this.trainer.tables.chunks} table buffer(s)`, blocks];
     if (this.kernels) {
       const total = this.kernels.reduce((a, k) => a + k.ms, 0);
       const slowest = [...this.kernels].sort((a, b) => b.ms - a.ms).slice(0, 5);
