@@ -79,6 +79,24 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
+/**
+ * The loop body of an R x C register block (the forward, the weight gradient and the transposed
+ * input gradient all have this shape): p_r = rowLoad(r) (scalars), q_c = colLoad(c) (scalars or
+ * vec4s), a{r}_{c} += p_r * q_c.
+ */
+function outerProductBody(R: number, C: number, rowLoad: (r: number) => string, colLoad: (c: number) => string): string[] {
+  const lines: string[] = [];
+  for (let r = 0; r < R; r++) lines.push(`let p${r} = ${rowLoad(r)};`);
+  for (let c = 0; c < C; c++) lines.push(`let q${c} = ${colLoad(c)};`);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) lines.push(`a${r}_${c} += p${r} * q${c};`);
+  return lines;
+}
+
+/** " + n u" for a non-zero offset, else "". */
+function plus(n: number): string {
+  return n === 0 ? '' : ` + ${n}u`;
+}
+
 /** The forward's block for this layer and batch: rows R (dividing B), vectors C (dividing N/width). */
 function forwardBlock(layer: LayerSlot, batch: number, blocking: DenseBlocking): { R: number; C: number } {
   const v = vector(layer.fanOut);
@@ -99,12 +117,9 @@ export function forwardKernel(layer: LayerSlot, batch: number, blocking: DenseBl
   const { R, C } = forwardBlock(layer, batch, blocking);
   const act = (a: string) => (layer.relu ? `max(${a}, ${zero(v.type)})` : a);
   const decls: string[] = [];
-  const loop: string[] = [];
   const writes: string[] = [];
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) decls.push(`var a${r}_${c} = bias${c};`);
-  for (let r = 0; r < R; r++) loop.push(`let x${r} = x[xi${r === 0 ? '' : ` + ${r * K}u`}];`);
-  for (let c = 0; c < C; c++) loop.push(`let w${c} = weights[wi${c === 0 ? '' : ` + ${c}u`}];`);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) loop.push(`a${r}_${c} += x${r} * w${c};`);
+  const loop = outerProductBody(R, C, (r) => `x[xi${plus(r * K)}]`, (c) => `weights[wi${plus(c)}]`);
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) writes.push(`y[o + ${r * NV + c}u] = ${act(`a${r}_${c}`)};`);
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -223,11 +238,8 @@ export function weightGradientKernel(layer: LayerSlot, batch: number, slices: nu
   const rowsPerSlice = Math.ceil(batch / slices);
   const PV = packedSize / v.width;
   const z = zero(v.type);
-  const loop: string[] = [];
-  for (let c = 0; c < C; c++) loop.push(`let d${c} = dz[zi${c === 0 ? '' : ` + ${c}u`}];`);
-  for (let r = 0; r < R; r++) loop.push(`let x${r} = x[xi + k${r}];`);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) loop.push(`a${r}_${c} += x${r} * d${c};`);
-  for (let c = 0; c < C; c++) loop.push(`bias${c} += d${c};`);
+  const loop = outerProductBody(R, C, (r) => `x[xi + k${r}]`, (c) => `dz[zi${plus(c)}]`);
+  for (let c = 0; c < C; c++) loop.push(`bias${c} += q${c};`);
   const writes: string[] = [];
   for (let r = 0; r < R; r++) {
     const guard = r === 0 ? '' : `if (kFirst + ${r}u < ${K}u) `;
@@ -332,10 +344,7 @@ export function transposedInputGradientKernel(layer: LayerSlot, batch: number, m
   const { fanIn: K, fanOut: N } = layer;
   const KV = paddedFanIn(layer) / 4;
   const { R, C } = transposedBlock(layer, batch, blocking);
-  const loop: string[] = [];
-  for (let r = 0; r < R; r++) loop.push(`let d${r} = dz[zi${r === 0 ? '' : ` + ${r * N}u`}];`);
-  for (let c = 0; c < C; c++) loop.push(`let w${c} = wt[wi${c === 0 ? '' : ` + ${c}u`}];`);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) loop.push(`a${r}_${c} += d${r} * w${c};`);
+  const loop = outerProductBody(R, C, (r) => `dz[zi${plus(r * N)}]`, (c) => `wt[wi${plus(c)}]`);
   const writes: string[] = [];
   for (let c = 0; c < C; c++) {
     for (let j = 0; j < 4; j++) {
