@@ -27,8 +27,11 @@ describe('training run on webgpu', () => {
     };
     expect(detail.status).toBe('finished');
     expect(detail.backend).toBe('webgpu');
-    // The adapter and its kind, then the path the DLRM trained on: the WebGPU step, with its buffers and kernel times.
-    expect(detail.backendDetail).toMatch(/^webgpu: .+\((hardware|software, forced)\); WebGPU step \(no tfjs\) on .+; \d+ table buffer\(s\); forward\+backward kernels [\d.]+ ms a step/);
+    // The adapter and its kind, then the path the DLRM trained on: the WebGPU step, with its buffers,
+    // its dense kernels' blocks (by adapter kind) and kernel times.
+    expect(detail.backendDetail).toMatch(
+      /^webgpu: .+\((hardware|software, forced)\); WebGPU step \(no tfjs\) on .+; \d+ table buffer\(s\); dense blocks \d+x\d+(, input gradients from W\^T)? \((hardware|software) adapter\); forward\+backward kernels [\d.]+ ms a step/,
+    );
     expect(detail.test.auc).not.toBeNull();
     expect(detail.test.logLoss).toBeLessThan(0.7);
     // 4,000 rows -> 3,428 train rows at batch 256 -> 14 steps; checkpoints at 5, 10 and the end.

@@ -57,6 +57,9 @@ export class GpuTrainingSession {
         weights,
         states,
       );
+      // two dry steps: a driver may compile a kernel on its first dispatch (llvmpipe does, seconds
+      // for the large blocks), so the first would time the compiler; the second is the one reported
+      if (gpu.timestamps && profileBatch) await trainer.profileStep(profileBatch, 0, false);
       const kernels = gpu.timestamps && profileBatch ? await trainer.profileStep(profileBatch, 0, false) : null;
       return new GpuTrainingSession(gpu, trainer, kernels);
     } catch (e) {

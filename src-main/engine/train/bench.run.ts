@@ -2,18 +2,18 @@
  * Per-kernel times of the WebGPU DLRM step (not part of `npm test`): criteo-kaggle at one batch size,
  * the step timed end to end, then one profiled step with each kernel's time. For kernel work on
  * whatever adapter the machine has (llvmpipe here):
- *   STEP_BATCH=2048 STEP_SECONDS=10 npx vitest run --config vitest.bench.config.ts src-main/engine/gpu/dlrm-step
+ *   STEP_BATCH=2048 STEP_SECONDS=10 npx vitest run --config vitest.bench.config.ts src-main/engine/train/bench.run.ts
  */
 import { it } from 'vitest';
-import { probeWebGpu } from '../../backend';
-import { architectureOf } from '../../model/architecture';
-import { presetModel } from '../../model/presets';
-import { Rng } from '../../random/rng';
-import { randomBatch } from '../../train/testing';
-import { denseBlockingFor, GPU_BLOCKING } from './dense-layers';
-import { navigatorGpu, requestTrainingDevice } from './device';
-import { initialDlrmWeights } from './init';
-import { GpuDlrmTrainer } from './step';
+import { probeWebGpu } from '../backend';
+import { architectureOf } from '../model/architecture';
+import { presetModel } from '../model/presets';
+import { Rng } from '../random/rng';
+import { randomBatch } from './testing';
+import { denseBlockingFor, GPU_BLOCKING } from '../gpu/dlrm-step/dense-layers';
+import { navigatorGpu, requestTrainingDevice } from '../gpu/dlrm-step/device';
+import { initialDlrmWeights } from '../gpu/dlrm-step/init';
+import { GpuDlrmTrainer } from '../gpu/dlrm-step/step';
 
 it('times the WebGPU step and each of its kernels', async () => {
   await probeWebGpu();
