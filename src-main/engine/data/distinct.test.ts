@@ -31,9 +31,30 @@ describe('distinct values per feature', () => {
     const counter = new DistinctCounter();
     const block: number[] = [];
     await readCriteoFile(SAMPLE, (row) => block.push(...row.categorical));
-    counter.addBlock(block, block.length / NUM_CATEGORICAL);
+    counter.addBlock(Float64Array.from(block), block.length / NUM_CATEGORICAL);
     expect(counter.counts()).toEqual({ values: expected, exact: expected.map(() => true) });
     expect(expected.some((n) => n > 100)).toBe(true);
+  });
+
+  it('count a block as they count value by value, across the exact limit, with 0, repeats and missing values', () => {
+    const rows = 5000;
+    const block = new Float64Array(rows * NUM_CATEGORICAL).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      block[i * NUM_CATEGORICAL + 0] = Math.imul(i, 0x2545f491) >>> 0; // 5000 distinct, 0 included (i = 0)
+      block[i * NUM_CATEGORICAL + 2] = i % 7 === 0 ? 0 : Math.floor(i / 3); // runs of repeats
+      block[i * NUM_CATEGORICAL + 5] = (i * 7919) % 2500; // 2500 distinct: crosses the limit too
+    }
+    const byBlock = new DistinctCounter(2000);
+    byBlock.addBlock(block.subarray(0, 1234 * NUM_CATEGORICAL), 1234);
+    byBlock.addBlock(block.subarray(1234 * NUM_CATEGORICAL), rows - 1234);
+    const byValue = new DistinctCounter(2000);
+    for (let i = 0; i < rows; i++) for (let f = 0; f < NUM_CATEGORICAL; f++) if (block[i * NUM_CATEGORICAL + f] >= 0) byValue.addValue(f, block[i * NUM_CATEGORICAL + f]);
+    expect(byBlock.counts()).toEqual(byValue.counts());
+    const exactC3 = new Set(Array.from({ length: rows }, (_, i) => block[i * NUM_CATEGORICAL + 2])).size;
+    expect(byBlock.counts().values[2]).toBe(exactC3);
+    expect(exactC3).toBeLessThan(2000);
+    expect(byBlock.counts().exact.slice(0, 6)).toEqual([false, true, true, true, true, false]);
+    expect(Math.abs(byBlock.counts().values[5] - 2500)).toBeLessThan(50);
   });
 
   it('past the exact limit, estimate within 2% (HyperLogLog, 2^14 registers, ~0.8% standard error)', () => {

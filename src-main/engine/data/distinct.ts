@@ -2,13 +2,12 @@
  * Distinct raw values per categorical feature, counted while a file is parsed into the cache (the
  * memory plan's hashing-collision estimate needs them; engine/model/hash-collisions.ts).
  *
- * Per feature: exact (a typed-array set) up to EXACT_LIMIT distinct values; past that the set is
- * replayed into a HyperLogLog sketch (2^14 one-byte registers, standard error about 0.8%) and dropped,
- * so memory stays below 26 x (2 MiB + 16 KiB) whatever the file. Raw values are 32-bit and the hash
+ * Per feature: exact (a typed-array set, 4 bytes a slot, at most half full) up to EXACT_DISTINCT_LIMIT
+ * distinct values; past that the set is replayed into a HyperLogLog sketch (2^14 one-byte registers,
+ * standard error about 0.8%) and dropped, so memory stays below 26 x 1 MiB whatever the file. Raw values are 32-bit and the hash
  * (murmur3's finaliser) is a bijection of 32-bit integers, so distinct values never share a hash.
  */
 import { mix32 } from './random';
-import { U32Map } from './preprocess';
 import { NUM_CATEGORICAL } from './types';
 
 /** Distinct values counted exactly per feature before switching to the sketch. */
@@ -28,22 +27,51 @@ export interface DistinctCounts {
 }
 
 export class DistinctCounter {
-  /** [F] exact sets (value -> 1), null once a feature moved to its sketch. */
-  private readonly sets: (U32Map | null)[];
+  /** [F] exact sets: open addressing over the values, 0 = empty slot (the value 0 is `hasZero`); null once a feature moved to its sketch. */
+  private readonly sets: (Uint32Array | null)[];
+  /** [F] non-zero values in each exact set. */
+  private readonly setSizes: number[];
+  private readonly hasZero: boolean[];
   /** [F] sketches, made when a feature passes the exact limit. */
   private readonly sketches: (Uint8Array | null)[];
 
   constructor(private readonly exactLimit = EXACT_DISTINCT_LIMIT) {
-    this.sets = Array.from({ length: NUM_CATEGORICAL }, () => new U32Map(64));
+    this.sets = Array.from({ length: NUM_CATEGORICAL }, () => new Uint32Array(64));
+    this.setSizes = new Array<number>(NUM_CATEGORICAL).fill(0);
+    this.hasZero = new Array<boolean>(NUM_CATEGORICAL).fill(false);
     this.sketches = new Array<Uint8Array | null>(NUM_CATEGORICAL).fill(null);
   }
 
   /** Counts a block of rows' raw values ([n, F] row-major; negative = missing). */
-  addBlock(raw: ArrayLike<number>, n: number): void {
+  addBlock(raw: Float64Array, n: number): void {
     for (let f = 0; f < NUM_CATEGORICAL; f++) {
+      // a feature at a time (its set stays in cache), probing inline; a value equal to the previous one is skipped
+      let previous = -1;
+      let set = this.sets[f];
+      let mask = set ? set.length - 1 : 0;
+      let shift = set ? 32 - Math.log2(set.length) : 0;
       for (let i = 0; i < n; i++) {
         const value = raw[i * NUM_CATEGORICAL + f];
-        if (value >= 0) this.addValue(f, value);
+        if (value < 0 || value === previous) continue;
+        previous = value;
+        if (set === null || value === 0) {
+          this.addValue(f, value);
+        } else {
+          let slot = Math.imul(value, 0x9e3779b1) >>> shift;
+          let key = set[slot];
+          while (key !== 0 && key !== value) {
+            slot = (slot + 1) & mask;
+            key = set[slot];
+          }
+          if (key !== 0) continue;
+          set[slot] = value;
+          this.setSizes[f]++;
+          this.afterInsert(f);
+        }
+        // a new value may have grown the set or moved it into the sketch
+        set = this.sets[f];
+        mask = set ? set.length - 1 : 0;
+        shift = set ? 32 - Math.log2(set.length) : 0;
       }
     }
   }
@@ -55,13 +83,48 @@ export class DistinctCounter {
       addToSketch(this.sketches[f]!, value);
       return;
     }
-    if (set.get(value) !== 0) return;
-    set.set(value, 1);
-    if (set.size > this.exactLimit) {
+    if (value === 0) {
+      if (this.hasZero[f]) return;
+      this.hasZero[f] = true;
+    } else {
+      const mask = set.length - 1;
+      let slot = Math.imul(value, 0x9e3779b1) >>> (32 - Math.log2(set.length));
+      while (set[slot] !== 0) {
+        if (set[slot] === value) return;
+        slot = (slot + 1) & mask;
+      }
+      set[slot] = value;
+      this.setSizes[f]++;
+    }
+    this.afterInsert(f);
+  }
+
+  /** Distinct values of feature f in its exact set (0 included). */
+  private exactSize(f: number): number {
+    return this.setSizes[f] + (this.hasZero[f] ? 1 : 0);
+  }
+
+  /** After a new value: past the exact limit, the set moves into a sketch; past half full, it doubles. */
+  private afterInsert(f: number): void {
+    const set = this.sets[f]!;
+    if (this.exactSize(f) > this.exactLimit) {
       const sketch = new Uint8Array(REGISTERS);
-      set.forEach((key) => addToSketch(sketch, key));
+      for (let i = 0; i < set.length; i++) if (set[i] !== 0) addToSketch(sketch, set[i]);
+      if (this.hasZero[f]) addToSketch(sketch, 0);
       this.sketches[f] = sketch;
       this.sets[f] = null;
+    } else if (this.setSizes[f] * 2 > set.length) {
+      const grown = new Uint32Array(set.length * 2);
+      const mask = grown.length - 1;
+      const shift = 32 - Math.log2(grown.length);
+      for (let i = 0; i < set.length; i++) {
+        const value = set[i];
+        if (value === 0) continue;
+        let slot = Math.imul(value, 0x9e3779b1) >>> shift;
+        while (grown[slot] !== 0) slot = (slot + 1) & mask;
+        grown[slot] = value;
+      }
+      this.sets[f] = grown;
     }
   }
 
@@ -71,7 +134,7 @@ export class DistinctCounter {
     for (let f = 0; f < NUM_CATEGORICAL; f++) {
       const set = this.sets[f];
       exact.push(set !== null);
-      values.push(set !== null ? set.size : Math.max(this.exactLimit + 1, Math.round(sketchEstimate(this.sketches[f]!))));
+      values.push(set !== null ? this.exactSize(f) : Math.max(this.exactLimit + 1, Math.round(sketchEstimate(this.sketches[f]!))));
     }
     return { values, exact };
   }
