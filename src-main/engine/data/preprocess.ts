@@ -101,17 +101,6 @@ export class U32Map {
     }
   }
 
-  /** Adds key with value 1 when absent (one probe); true when it was absent. */
-  insert(key: number): boolean {
-    const i = this.slot(key);
-    if (this.values[i] !== 0) return false;
-    this.keys[i] = key;
-    this.values[i] = 1;
-    this.size++;
-    if (this.size > this.keys.length * this.maxLoad) this.grow();
-    return true;
-  }
-
   /** Sets a non-zero value. */
   set(key: number, value: number): void {
     const i = this.slot(key);
