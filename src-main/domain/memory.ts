@@ -50,7 +50,7 @@ export interface HashCollisionPlan {
 
 /** One budget the plan is held against. */
 export interface MemoryLimit {
-  /** 'ram' (the machine's memory), 'gpu-buffer' (largest single GPU buffer), 'gpu-binding' (largest storage binding). */
+  /** 'ram' (the machine's memory), 'gpu-buffer' / 'gpu-binding' (a step's largest buffer against the adapter's largest buffer / storage binding). */
   kind: 'ram' | 'gpu-buffer' | 'gpu-binding';
   /** What it is, in words. */
   label: string;

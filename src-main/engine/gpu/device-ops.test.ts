@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionKind } from '../../domain';
-import { architectureOf } from '../model/architecture';
+import { architectureOf, largestDeviceBuffer } from '../model/architecture';
 import { dense, type DenseActivation } from '../model/dense';
 import { presetModel } from '../model/presets';
-import { deviceLimitProblem, largestDeviceBuffer } from './device-step';
+import { deviceLimitProblem } from './device-step';
 import { interact, pairLayout } from '../model/interaction';
 import { Rng } from '../random/rng';
 

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
-import type { DlrmArchitecture } from '../model/architecture';
+import { largestDeviceBuffer, type DlrmArchitecture } from '../model/architecture';
 import { binaryCrossEntropyWithLogits } from '../model/loss';
 import { orderedBatches, type BatchSourceLike } from '../data/batch-source';
 
@@ -35,28 +35,6 @@ export interface DeviceSteppable {
   readonly denseOptimizer: { apply(grads: readonly tf.Tensor[], learningRate: number): void };
   denseVariables(): readonly tf.Variable[];
   applySparse(batch: Batch, pooledGradient: Float32Array, learningRate: number): void;
-}
-
-/**
- * The largest single buffer a training step puts on the device, in bytes, and what it holds.
- * Candidates per row of the batch: pooled embeddings F*D, interaction vectors V*D, pairwise products
- * V*V (dot kinds), every MLP width; plus one [rows, D] table when tables live on the device.
- */
-export function largestDeviceBuffer(arch: DlrmArchitecture, batchSize: number, deviceTableRows = 0): { bytes: number; what: string } {
-  const F = arch.numFeatures;
-  const D = arch.embeddingDim;
-  const V = F + 1;
-  const candidates: [number, string][] = [
-    [F * D, `pooled embeddings [${batchSize}, ${F}, ${D}]`],
-    [V * D, `interaction vectors [${batchSize}, ${V}, ${D}]`],
-    [arch.interaction === 'cat' ? 0 : V * V, `pairwise products [${batchSize}, ${V}, ${V}]`],
-    ...[...arch.bottomSizes, ...arch.topSizes].map((w): [number, string] => [w, `an MLP activation [${batchSize}, ${w}]`]),
-  ];
-  let best: [number, string] = candidates[0];
-  for (const c of candidates) if (c[0] > best[0]) best = c;
-  const rowsBytes = deviceTableRows * D * 4;
-  const batchBytes = best[0] * batchSize * 4;
-  return rowsBytes > batchBytes ? { bytes: rowsBytes, what: `a table [${deviceTableRows}, ${D}]` } : { bytes: batchBytes, what: best[1] };
 }
 
 /**

@@ -181,3 +181,26 @@ export function denseParamCount(arch: DlrmArchitecture): number {
   const sparse = arch.sparseMlpSizes ? arch.numFeatures * mlpParamCount(arch.sparseMlpSizes) : 0;
   return mlpParamCount(arch.bottomSizes) + mlpParamCount(arch.topSizes) + sparse;
 }
+
+/**
+ * The largest single buffer a training step puts on the device, in bytes, and what it holds
+ * (the memory plan's GPU limit and the WebGPU paths' checks).
+ * Candidates per row of the batch (B rows): pooled embeddings F*D, interaction vectors V*D, pairwise products
+ * V*V (dot kinds), every MLP width; plus one [rows, D] table when tables live on the device.
+ */
+export function largestDeviceBuffer(arch: DlrmArchitecture, batchSize: number, deviceTableRows = 0): { bytes: number; what: string } {
+  const F = arch.numFeatures;
+  const D = arch.embeddingDim;
+  const V = F + 1;
+  const candidates: [number, string][] = [
+    [F * D, `pooled embeddings [${batchSize}, ${F}, ${D}]`],
+    [V * D, `interaction vectors [${batchSize}, ${V}, ${D}]`],
+    [arch.interaction === 'cat' ? 0 : V * V, `pairwise products [${batchSize}, ${V}, ${V}]`],
+    ...[...arch.bottomSizes, ...arch.topSizes].map((w): [number, string] => [w, `an MLP activation [${batchSize}, ${w}]`]),
+  ];
+  let best: [number, string] = candidates[0];
+  for (const c of candidates) if (c[0] > best[0]) best = c;
+  const rowsBytes = deviceTableRows * D * 4;
+  const batchBytes = best[0] * batchSize * 4;
+  return rowsBytes > batchBytes ? { bytes: rowsBytes, what: `a table [${deviceTableRows}, ${D}]` } : { bytes: batchBytes, what: best[1] };
+}

@@ -85,17 +85,30 @@ describe('planMemory', () => {
     expect(plan.problems[0]).toContain("tables 62.0 GiB");
   });
 
-  it('holds the largest table against the GPU buffer limits on the GPU path', () => {
+  it('on the GPU path holds a step\'s largest buffer against the adapter limits, not a whole table (tables split over buffers)', () => {
     const gpuLimits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 };
-    const plan = planMemory({ spec: { ...base, hashSize: 5_000_000 }, batchSize: 128, datasetRows: null, residentRows: null, machine, gpuLimits });
-    // one table: 5,000,000 x 8 x 4 = 160 MB > 128 MiB binding, < 256 MiB buffer
-    expect(plan.limits.map((l) => [l.kind, l.fits])).toEqual([
+    // one table of 5,000,000 x 8 x 4 = 160 MB, over the 128 MiB binding: the WebGPU step splits it, so it fits
+    const bigTables = planMemory({ spec: { ...base, hashSize: 5_000_000 }, batchSize: 128, datasetRows: null, residentRows: null, machine, gpuLimits });
+    expect(bigTables.limits.map((l) => [l.kind, l.fits])).toEqual([
       ['ram', true],
       ['gpu-buffer', true],
-      ['gpu-binding', false],
+      ['gpu-binding', true],
     ]);
-    expect(plan.problems).toHaveLength(1);
-    expect(plan.problems[0]).toContain('maxStorageBufferBindingSize');
+    // 27 vectors: the pairwise products [B, 27, 27] are the largest buffer, 2,916 bytes a row; at
+    // batch 65,536 that is 191,102,976 bytes: under 2^28, over the 2^27 binding (at most 46,028 rows)
+    const bigBatch = planMemory({ spec: base, batchSize: 65_536, datasetRows: null, residentRows: null, machine, gpuLimits });
+    expect(bigBatch.limits.map((l) => [l.kind, l.neededBytes, l.fits])).toEqual([
+      ['ram', bigBatch.totalBytes, true],
+      ['gpu-buffer', 191_102_976, true],
+      ['gpu-binding', 191_102_976, false],
+    ]);
+    expect(bigBatch.problems).toHaveLength(1);
+    expect(bigBatch.problems[0]).toContain('pairwise products [65536, 27, 27]');
+    expect(bigBatch.problems[0]).toContain('maxStorageBufferBindingSize');
+    expect(bigBatch.problems[0]).toContain('use a batch of at most 46028');
+    // compressed tables pool on the host: the same activation rule
+    const qr = planMemory({ spec: { ...base, compression: { kind: 'qr', remainderRows: 16, combine: 'product' } }, batchSize: 65_536, datasetRows: null, residentRows: null, machine, gpuLimits });
+    expect(qr.limits.find((l) => l.kind === 'gpu-binding')?.neededBytes).toBe(191_102_976);
   });
 
   it('throws on an invalid spec, naming the problem', () => {

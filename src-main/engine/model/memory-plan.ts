@@ -1,6 +1,7 @@
 /**
  * The memory planner (issue #15): where a run's bytes go, counted from the spec before anything is
- * allocated, and whether they fit the machine (and the GPU's buffer limits on the GPU path). Pure:
+ * allocated, and whether they fit the machine (and, on the GPU path, whether a step's largest
+ * buffer fits the adapter's limits). Pure:
  * the machine's numbers come in as arguments.
  *
  * What is counted, in bytes:
@@ -17,7 +18,7 @@
 import { formatBytes, type HashCollisionPlan, type MemoryLimit, type MemoryPlan, type ModelSpec, type OptimizerSpec, type TableBytes } from '../../domain';
 
 export { formatBytes };
-import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES } from './architecture';
+import { DEFAULT_NUM_DENSE, DEFAULT_NUM_FEATURES, largestDeviceBuffer } from './architecture';
 import { denseParameterCount, resolveModel, tableFeatures, tableWidth, type ModelArchitecture } from './model-spec';
 import { collidingShare, expectedOccupiedRows } from './hash-collisions';
 import { bytesPerValue, compressionErrors, tableParts, tableRowCount, tableValueCount } from './table-layout';
@@ -40,7 +41,11 @@ export interface MemoryPlanInput {
   residentRows: number | null;
   /** The machine's memory: os.totalmem() and os.freemem(). */
   machine: { totalBytes: number; freeBytes: number };
-  /** On the GPU path: the adapter's limits (a table lives in one buffer and one storage binding). */
+  /**
+   * On the GPU path: the adapter's limits, held against the largest buffer one step binds (an
+   * activation at the batch size; tables are split over buffers of at most one binding, or stay on
+   * the host when compressed).
+   */
   gpuLimits?: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
   /** [F] distinct values of each categorical feature: with them the plan gives hashing's expected collisions. */
   featureDistinctValues?: readonly number[];
@@ -119,17 +124,18 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const limits: MemoryLimit[] = [
     { kind: 'ram', label: "the machine's free memory", neededBytes: totalBytes, limitBytes: machine.freeBytes, fits: totalBytes <= machine.freeBytes },
   ];
+  let gpuBuffer: { bytes: number; what: string } | null = null;
   if (input.gpuLimits) {
-    // every table part is one float32 buffer on the device
-    const largest = largestPartBytes(spec, arch, featureRows, features, W);
+    gpuBuffer = largestStepBuffer(arch, features.length, W, batchSize);
+    const needed = gpuBuffer.bytes;
     limits.push(
-      { kind: 'gpu-buffer', label: "the GPU's largest buffer (maxBufferSize)", neededBytes: largest, limitBytes: input.gpuLimits.maxBufferSize, fits: largest <= input.gpuLimits.maxBufferSize },
+      { kind: 'gpu-buffer', label: "the GPU's largest buffer (maxBufferSize)", neededBytes: needed, limitBytes: input.gpuLimits.maxBufferSize, fits: needed <= input.gpuLimits.maxBufferSize },
       {
         kind: 'gpu-binding',
         label: "the GPU's largest storage binding (maxStorageBufferBindingSize)",
-        neededBytes: largest,
+        neededBytes: needed,
         limitBytes: input.gpuLimits.maxStorageBufferBindingSize,
-        fits: largest <= input.gpuLimits.maxStorageBufferBindingSize,
+        fits: needed <= input.gpuLimits.maxStorageBufferBindingSize,
       },
     );
   }
@@ -139,7 +145,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     .map((l) =>
       l.kind === 'ram'
         ? `the run needs ${formatBytes(totalBytes)} in memory (tables ${formatBytes(tableBytes)} + their optimizer state ${formatBytes(tableOptimizerBytes)} + scratch ${formatBytes(tableScratchBytes)} = ${(tableShare * 100).toFixed(1)}%, MLPs ${formatBytes(denseBytes)} + state ${formatBytes(denseOptimizerBytes)}, activations at batch ${batchSize} ${formatBytes(activationBytes)}${datasetMemoryBytes ? `, rows in memory ${formatBytes(datasetMemoryBytes)}` : ''}) but ${formatBytes(l.limitBytes)} of ${formatBytes(machine.totalBytes)} is free: use smaller tables (hashSize, compression, tablePrecision) or a smaller batch`
-        : `the largest table needs one ${formatBytes(l.neededBytes)} buffer but ${l.label} is ${formatBytes(l.limitBytes)}: use smaller tables (hashSize, compression)`,
+        : `a step at batch ${batchSize} needs one ${formatBytes(l.neededBytes)} buffer for ${gpuBuffer?.what ?? 'its largest activation'} but ${l.label} is ${formatBytes(l.limitBytes)}: use a batch of at most ${Math.max(1, Math.floor((l.limitBytes / l.neededBytes) * batchSize))}`,
     );
   return {
     tables,
@@ -162,11 +168,17 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   };
 }
 
-function largestPartBytes(spec: ModelSpec, arch: ModelArchitecture, featureRows: readonly number[], features: readonly number[], W: number): number {
-  let largest = 0;
-  for (const f of features) {
-    const parts = arch.kind === 'dlrm' ? tableParts(spec.compression, featureRows[f], W) : tableParts(undefined, featureRows[f], W);
-    for (const p of parts) largest = Math.max(largest, p.rows * p.width * 4);
-  }
-  return largest;
+/**
+ * The largest single buffer one training step binds on the GPU path, and what it holds. DLRM: its
+ * activations (largestDeviceBuffer); the other kinds: the pooled rows [B, T, W] or the widest layer.
+ * Tables are not candidates: the WebGPU step splits each table over buffers of at most one binding,
+ * and compressed tables (and the other kinds' tables) are pooled on the host.
+ */
+function largestStepBuffer(arch: ModelArchitecture, T: number, W: number, batchSize: number): { bytes: number; what: string } {
+  if (arch.kind === 'dlrm') return largestDeviceBuffer(arch, batchSize);
+  const widths = arch.kind === 'dcn' ? arch.deepSizes : [];
+  let best = { floats: T * W, what: `pooled embeddings [${batchSize}, ${T}, ${W}]` };
+  for (const w of widths) if (w > best.floats) best = { floats: w, what: `an MLP activation [${batchSize}, ${w}]` };
+  return { bytes: 4 * batchSize * best.floats, what: best.what };
 }
+
