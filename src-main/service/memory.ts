@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import type { DatasetSpec, EmbeddingCompressionSpec, MemoryPlan, ModelSpec, OptimizerSpec, StartRunInput, TrainSpec } from '../domain';
 import { DEFAULT_CHUNK_ROWS } from '../engine/data';
-import { compressedOnGpuMessage, compressionErrors, isCompressed, planMemory } from '../engine/model';
+import { compressionErrors, planMemory } from '../engine/model';
 import { ApiError, number, object, oneOf, onlyKeys } from './validate';
 
 /** model.compression as sent: { kind: 'qr', remainderRows, combine } or { kind: 'mixed-dim', hotShare, coldDim }. */
@@ -96,11 +96,9 @@ export function planRun(input: PlanInput): MemoryPlan {
 }
 
 /**
- * Refuses, before anything is stored or started, a run that cannot fit in the machine's free memory,
- * or that asks for compressed tables on the WebGPU path.
+ * Refuses, before anything is stored or started, a run that cannot fit in the machine's free memory.
  */
 export function refuseUnfitRun(input: Pick<StartRunInput, 'model' | 'optimizer' | 'dataset'> & { train: Pick<TrainSpec, 'batchSize' | 'backend'> }): MemoryPlan {
-  if (isCompressed(input.model) && input.train.backend === 'webgpu') throw new ApiError(`train.backend: ${compressedOnGpuMessage(input.model)}`, 'bad-request', 'train.backend');
   const plan = planRun({ model: input.model, optimizer: input.optimizer, batchSize: input.train.batchSize, dataset: input.dataset });
   if (!plan.fits) throw new ApiError(`model: the run cannot fit: ${plan.problems.join('; ')}`, 'bad-request', 'model');
   return plan;

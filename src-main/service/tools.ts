@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkModelSpec, PRESETS } from '../engine/model';
 import { listBackends, webGpuAdapter } from '../engine/backend';
-import { compressedOnGpuMessage, isCompressed } from '../engine/model';
 import { planRun } from './memory';
 import { preparedDistinctCounts, previewFile } from '../engine/data';
 import type { DistinctCounts } from '../engine/data';
@@ -102,7 +101,6 @@ export function appMethods(ctx: ServiceContext): MethodHandlers {
       const backend = o['backend'] === undefined ? undefined : oneOf(o['backend'], 'backend', BACKENDS);
       let gpuLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null = null;
       if (backend === 'webgpu') {
-        if (isCompressed(model)) throw new ApiError(`backend: ${compressedOnGpuMessage(model)}`, 'bad-request', 'backend');
         const limits = (await webGpuAdapter())?.limits;
         if (limits?.['maxBufferSize'] !== undefined && limits['maxStorageBufferBindingSize'] !== undefined) {
           gpuLimits = { maxBufferSize: limits['maxBufferSize'], maxStorageBufferBindingSize: limits['maxStorageBufferBindingSize'] };

@@ -1,6 +1,6 @@
 /**
  * A training run on the webgpu backend trains a DLRM with the WebGPU step (dlrm-step/, no tfjs in
- * the step): same losses, evaluations and checkpoints as the same run on the cpu backend, a
+ * the step; compressed tables: host pooling, MLPs on the device by tfjs): same losses, evaluations and checkpoints as the same run on the cpu backend, a
  * checkpoint in today's format, and a resume that ends where the uninterrupted run ends.
  * Runs on llvmpipe in CI (forced webgpu); FAILS without an adapter unless DLRM_SKIP_WEBGPU=1 outside CI.
  */
@@ -163,6 +163,33 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
     expect(maxDiff).toBeLessThan(1e-4);
     expect(sumDiff).toBeGreaterThan(1e-3);
     close(gpu.result.test, cpu.result.test, 1e-4);
+  });
+
+  it.each([
+    ['qr embeddings (product)', { compression: { kind: 'qr', remainderRows: 8, combine: 'product' } }],
+    ['mixed-dimension embeddings', { compression: { kind: 'mixed-dim', hotShare: 0.25, coldDim: 2 } }],
+    ['fp16 tables', { tablePrecision: 'fp16' }],
+  ] as const)('%s train on webgpu (host tables, MLPs on the device) and follow the cpu run', async (_name, compression) => {
+    expect(probe.available).toBe(true);
+    const compressedJob: TrainJob = { ...job, model: { ...job.model, ...compression }, train: { ...job.train, epochs: 1 } };
+    const runOn = async (backend: BackendInfo) => {
+      const events: TrainEvent[] = [];
+      const result = await runTraining(compressedJob, data(), { onEvent: (e) => events.push(e), backend, progressIntervalMs: 0 });
+      expect(result.error).toBeNull();
+      expect(result.status).toBe('finished');
+      return { result, events, losses: events.flatMap((e) => (e.type === 'progress' ? [e.loss] : [])) };
+    };
+    const cpu = await runOn(await initBackend('cpu'));
+    const gpu = await runOn(await initBackend('webgpu'));
+    const started = gpu.events.find((e) => e.type === 'started');
+    expect(started?.type === 'started' ? started.detail : '').toMatch(/pooled and updated on the host and the MLPs trained on the device/);
+    expect(gpu.losses.length).toBe(Math.ceil(400 / 32));
+    expect(gpu.losses).toHaveLength(cpu.losses.length);
+    const maxDiff = Math.max(...gpu.losses.map((l, i) => Math.abs(l - cpu.losses[i])));
+    expect(maxDiff).toBeLessThan(1e-4);
+    close(gpu.result.test, cpu.result.test, 1e-4);
+    // the same (compressed) model as the cpu run's
+    expect(gpu.result.paramCount).toBe(cpu.result.paramCount);
   });
 
   it('one epoch on 50,000 synthetic rows: test AUC within 0.002 of the wasm (CPU) run', async () => {

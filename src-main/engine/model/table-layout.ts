@@ -96,8 +96,8 @@ export function compressionErrors(spec: ModelSpec): string[] {
   return errors;
 }
 
-/** Why a compressed spec does not run on the WebGPU path (the service and the trainer say the same). */
-export function compressedOnGpuMessage(spec: Pick<ModelSpec, 'compression' | 'tablePrecision'>): string {
+/** How a compressed spec trains on the webgpu backend (the run's detail says it). */
+export function compressedOnGpuNote(spec: Pick<ModelSpec, 'compression' | 'tablePrecision'>): string {
   const what = spec.compression ? `${spec.compression.kind} embeddings` : `${spec.tablePrecision} tables`;
-  return `${what} train on the host backends (wasm, cpu, tensorflow) only: the WebGPU path keeps full float32 tables on the device; choose another backend or leave compression / tablePrecision out`;
+  return `${what} are pooled and updated on the host and the MLPs trained on the device (TensorFlow.js WebGPU): the WebGPU step keeps full float32 tables only`;
 }

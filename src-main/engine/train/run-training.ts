@@ -23,7 +23,7 @@ import { initialEarlyStopState, observeEvaluation, type EarlyStopState } from '.
 import { ParallelStepper } from './parallel';
 import { HybridStepper } from './hybrid';
 import { checkPlan, proposePlan } from './sharding-plan';
-import { compressedOnGpuMessage, isCompressed } from '../model/table-layout';
+import { compressedOnGpuNote, isCompressed } from '../model/table-layout';
 import { specHasSparseExtras } from '../model/architecture';
 import { computeMetrics } from './metrics';
 import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
@@ -131,8 +131,6 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     const backend = opts.backend ?? (await initBackend(job.train.backend));
     result.backend = backend;
     const compressed = isCompressed(job.model);
-    // the WebGPU path keeps full float32 tables on the device: compressed kinds are host-only for now
-    if (compressed && backend.name === 'webgpu') throw new Error(compressedOnGpuMessage(job.model));
     // it pools by sum or mean, but not by max, and runs no sparse MLPs: refuse rather than train another model
     const sparseExtras = job.model.kind === 'dlrm' && specHasSparseExtras(job.model);
     if (sparseExtras && backend.name === 'webgpu' && gpuStepLacks(job.model)) throw new Error(sparseExtrasOnGpuMessage(job.model));
@@ -171,7 +169,10 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     // backends have their own parallelism)
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     let threadNote = '';
-    if (compressed && opts.parallelWorkerScript) threadNote = '; one thread (compressed or half-precision tables train on one)';
+    // the WebGPU step keeps full float32 tables on the device: compressed tables are pooled and updated on
+    // the host, the MLPs trained on the device by TensorFlow.js (stepAsync), as the other model kinds are
+    if (compressed && backend.name === 'webgpu') threadNote = `; ${compressedOnGpuNote(job.model)}`;
+    else if (compressed && opts.parallelWorkerScript) threadNote = '; one thread (compressed or half-precision tables train on one)';
     else if (sparseExtras && opts.parallelWorkerScript) threadNote = '; one thread (mean/max pooling and sparse MLPs train on one)';
     else if (opts.parallelWorkerScript && job.train.hybridWorkers && job.model.kind === 'dlrm' && (backend.name === 'wasm' || backend.name === 'cpu')) {
       // hybrid: tables sharded over the workers by the planner, MLPs replicated (hybrid.ts)
