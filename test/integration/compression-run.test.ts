@@ -2,7 +2,8 @@
  * Issue #15 through the service (the built worker, out/main, on a real SQLite file): a quotient-remainder
  * run and a mixed-dimension run train to the end beside a full-table run on the same data, hold fewer
  * parameters and save smaller model files, and 'explore.project' lays out one point per seen row of a
- * feature's logical table (the same rows as the full run's) with finite coordinates.
+ * feature's logical table (the same rows as the full run's) with finite coordinates; so does a run with
+ * fp16 table storage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,8 @@ const full: StartRunInput = {
 const qr: StartRunInput = { ...full, name: 'qr tables', model: { ...full.model, compression: { kind: 'qr', remainderRows: 23, combine: 'product' } } };
 /** The hottest 10% of rows at D = 8, the others at 2 columns projected up to D. */
 const mixed: StartRunInput = { ...full, name: 'mixed-dim tables', model: { ...full.model, compression: { kind: 'mixed-dim', hotShare: 0.1, coldDim: 2 } } };
+/** Full tables stored as fp16 (float32 arithmetic): the same parameters, half the table bytes in memory. */
+const half: StartRunInput = { ...full, name: 'fp16 tables', model: { ...full.model, tablePrecision: 'fp16' } };
 
 let root: string;
 let service: StudioService;
@@ -66,10 +69,11 @@ describe('compressed tables trained and explored through the service', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('QR and mixed-dim runs finish with fewer parameters and smaller model files, and project every seen row', async () => {
+  it('QR and mixed-dim runs finish with fewer parameters and smaller model files; they and an fp16 run project every seen row', async () => {
     const fullRun = await train(full);
     const qrRun = await train(qr);
     const mixedRun = await train(mixed);
+    const halfRun = await train(half);
 
     // the MLPs are alike, so the parameter counts differ by the tables alone
     expect(fullRun.paramCount! - qrRun.paramCount!).toBe(26 * (HASH_SIZE - (22 + 23)) * DIM);
@@ -78,8 +82,9 @@ describe('compressed tables trained and explored through the service', () => {
     expect(mixedRun.paramCount! - (fullRun.paramCount! - 26 * HASH_SIZE * DIM)).toBeGreaterThan(26 * 50 * DIM);
     expect(modelFileBytes(qrRun)).toBeLessThan(modelFileBytes(fullRun));
     expect(modelFileBytes(mixedRun)).toBeLessThan(modelFileBytes(fullRun));
+    expect(halfRun.paramCount).toBe(fullRun.paramCount);
     // evaluated at the end without diverging (8,000 rows is too few to rank the kinds by AUC: see `bench compression`)
-    for (const run of [qrRun, mixedRun]) {
+    for (const run of [qrRun, mixedRun, halfRun]) {
       expect(run.test.auc, `${run.name} test AUC`).toBeGreaterThanOrEqual(0);
       expect(run.test.auc, `${run.name} test AUC`).toBeLessThanOrEqual(1);
       expect(Number.isFinite(run.test.logLoss), `${run.name} test log loss ${run.test.logLoss}`).toBe(true);
@@ -88,7 +93,7 @@ describe('compressed tables trained and explored through the service', () => {
     const fullProjection = await project(fullRun.id);
     const seenRows = fullProjection.points.map((p) => p.id).sort((a, b) => a - b);
     expect(seenRows.length).toBeGreaterThan(HASH_SIZE / 2);
-    for (const run of [qrRun, mixedRun]) {
+    for (const run of [qrRun, mixedRun, halfRun]) {
       const projection = await project(run.id);
       expect(projection.runId).toBe(run.id);
       const ids = projection.points.map((p) => p.id).sort((a, b) => a - b);
