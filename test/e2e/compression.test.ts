@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { RunDetail, StartRunInput } from '../../src-main/service/contract';
+import type { ProjectionResult, RunDetail, StartRunInput } from '../../src-main/service/contract';
 import { launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
 
 let web: WebModeProcess;
@@ -156,6 +156,9 @@ describe('memory-saving embeddings, end to end (web mode)', () => {
     );
     expect(await page.$('[data-testid="projector-error"]')).toBeNull();
     const drawn = Number(await page.getAttribute('[data-testid="scatter-canvas"]', 'data-points'));
+    // as many points as the service lays out for the same request: C1's rows that the data filled
+    const served = await call<ProjectionResult>('explore.project', { runId: qrId, table: 0, method: 'pca', dims: 2, maxPoints: 1000, seed: 1 });
+    expect(drawn).toBe(served.points.length);
     expect(drawn).toBeGreaterThan(50);
     expect(drawn).toBeLessThanOrEqual(1000);
     await screenshot(page, 'compression-05-explore-qr');
