@@ -19,8 +19,23 @@ export interface RunProgress {
   etaSeconds: number | null;
 }
 
+/**
+ * A run's data preparation before its first step (reading, counting, parsing into the cache, or
+ * generating synthetic rows): minutes on a Kaggle-size file, so it is reported with an ETA.
+ */
+export interface RunPreparation {
+  /** 0..1 over every pass of the preparation. */
+  fraction: number;
+  /** What it is doing, e.g. "parsing day_0.tsv: 4,641,102 rows, 66.8 MB/s, 0 bad". */
+  message: string;
+  elapsedSeconds: number;
+  /** Seconds left at the pace so far, null until it is known. */
+  etaSeconds: number | null;
+}
+
 export type StudioEvent =
   | ({ type: 'run-progress'; runId: string } & RunProgress)
+  | ({ type: 'run-preparing'; runId: string } & RunPreparation)
   | { type: 'run-eval'; runId: string; step: number; metrics: MetricValues }
   | { type: 'run-status'; runId: string; status: RunStatus; error: string | null }
   | { type: 'sim-progress'; simId: string; round: number; rounds: number; policy: string }

@@ -26,11 +26,22 @@ import {
 /** Metric points are written in batches: at most this often (ms) while a run streams progress. */
 const FLUSH_INTERVAL_MS = 1000;
 
+/**
+ * Seconds left of a data preparation at the pace so far (fraction done in elapsed seconds); null
+ * before 1% or one second, when the pace says nothing yet.
+ */
+export function preparationEta(fraction: number, elapsedSeconds: number): number | null {
+  if (!(fraction >= 0.01) || !(elapsedSeconds >= 1)) return null;
+  return fraction >= 1 ? 0 : (elapsedSeconds * (1 - fraction)) / fraction;
+}
+
 interface ActiveRun {
   handle: JobHandle<TrainJobResult>;
   pending: MetricPoint[];
   lastFlush: number;
   progress: number;
+  /** performance.now() of the first data-preparation report (its ETA is paced from there). */
+  preparingSince: number | null;
 }
 
 interface QueuedRun {
@@ -158,6 +169,7 @@ export class RunManager {
       pending: [],
       lastFlush: Date.now(),
       progress: 0,
+      preparingSince: null,
     };
     this.active.set(id, run);
     run.handle.done
@@ -201,9 +213,13 @@ export class RunManager {
   private onEvent(id: string, run: ActiveRun, event: TrainJobEvent): void {
     const store = this.ctx.store;
     switch (event.type) {
-      case 'preparing':
-        this.ctx.emit({ type: 'job-progress', jobId: id, fraction: event.fraction, message: event.message });
+      case 'preparing': {
+        const now = performance.now();
+        run.preparingSince ??= now;
+        const elapsedSeconds = (now - run.preparingSince) / 1000;
+        this.ctx.emit({ type: 'run-preparing', runId: id, fraction: event.fraction, message: event.message, elapsedSeconds, etaSeconds: preparationEta(event.fraction, elapsedSeconds) });
         break;
+      }
       case 'dataset':
         store.setRunDataset(id, event.description);
         break;

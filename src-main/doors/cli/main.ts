@@ -175,6 +175,8 @@ class Cli {
           label: `step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} ${Math.round(event.samplesPerSec)} samples/s`,
           etaSeconds: event.etaSeconds,
         });
+      } else if (event.type === 'run-preparing' && !this.json) {
+        this.progress.update({ fraction: event.fraction, label: `preparing data: ${event.message}`, etaSeconds: event.etaSeconds });
       } else if (event.type === 'run-eval') {
         const m = event.metrics;
         this.info(`eval @ step ${event.step}: auc ${fmt(m.auc)} logloss ${fmt(m.logLoss)} accuracy ${fmt(m.accuracy)}`);

@@ -1,9 +1,10 @@
 /**
  * The list of runs, kept fresh: refetched on run-status / run-eval events and polled while something
- * runs; live progress of running runs from run-progress events; configurations fetched once per run
+ * runs; live progress of running runs from run-progress events (and of their data preparation
+ * before the first step, from run-preparing events); configurations fetched once per run
  * (for filtering by a configuration value).
  */
-import type { RunProgress, RunSummary, StartRunInput, StudioClient, StudioEvent } from '../../../../src-main/service/contract';
+import type { RunPreparation, RunProgress, RunSummary, StartRunInput, StudioClient, StudioEvent } from '../../../../src-main/service/contract';
 import { errorMessage } from '../format';
 
 /** Latest run-progress report of a run. */
@@ -22,6 +23,8 @@ export class RunsState {
   loading = $state(false);
   error = $state<string | null>(null);
   live = $state<Record<string, LiveProgress>>({});
+  /** Latest data-preparation report of a run that has not taken its first step yet. */
+  preparing = $state<Record<string, RunPreparation>>({});
   configs = $state<Record<string, StartRunInput>>({});
   /** Ids of the runs ticked in the runs table (kept across pages, used by Compare). */
   selection = $state<string[]>([]);
@@ -57,6 +60,7 @@ export class RunsState {
       this.loaded = true;
       for (const run of this.runs) {
         if (!isActive(run.status) && this.live[run.id]) delete this.live[run.id];
+        if (!isActive(run.status) && this.preparing[run.id]) delete this.preparing[run.id];
       }
       const known = new Set(this.runs.map((run) => run.id));
       if (this.selection.some((id) => !known.has(id))) this.selection = this.selection.filter((id) => known.has(id));
@@ -97,9 +101,15 @@ export class RunsState {
 
   private onEvent(event: StudioEvent): void {
     switch (event.type) {
+      case 'run-preparing': {
+        const { type: _event, runId, ...preparation } = event;
+        this.preparing[runId] = preparation;
+        break;
+      }
       case 'run-progress': {
         const { type: _event, runId, ...progress } = event;
         this.live[runId] = progress;
+        delete this.preparing[runId];
         const run = this.byId(event.runId);
         if (run) {
           if (event.totalSteps > 0) run.progress = Math.min(1, event.step / event.totalSteps);
@@ -112,6 +122,8 @@ export class RunsState {
       case 'run-status': {
         const run = this.byId(event.runId);
         if (run) run.status = event.status;
+        // 'running' is sent once the data is ready (the first step follows); any other status ends it too
+        delete this.preparing[event.runId];
         this.refreshSoon();
         break;
       }

@@ -94,6 +94,22 @@ describe('RunsState', () => {
     expect(script.listenerCount()).toBe(0);
   });
 
+  it('keeps a queued run\'s data preparation (fraction, message, ETA) until its first step or its end', async () => {
+    const script = scriptedClient({ 'runs.list': () => [summary('a', 'queued'), summary('b', 'queued')], 'runs.get': () => ({ config: {} }) });
+    const state = new RunsState(script.client);
+    const stop = state.start();
+    await vi.advanceTimersByTimeAsync(0);
+    script.push({ type: 'run-preparing', runId: 'a', fraction: 0.25, message: 'counting values in day_0.tsv', elapsedSeconds: 10, etaSeconds: 30 });
+    script.push({ type: 'run-preparing', runId: 'a', fraction: 0.5, message: 'parsing day_0.tsv', elapsedSeconds: 20, etaSeconds: 20 });
+    script.push({ type: 'run-preparing', runId: 'b', fraction: 0.1, message: 'counting values in day_1.tsv', elapsedSeconds: 2, etaSeconds: 18 });
+    expect(state.preparing['a']).toEqual({ fraction: 0.5, message: 'parsing day_0.tsv', elapsedSeconds: 20, etaSeconds: 20 });
+    // the first step ends a's preparation; a failure ends b's
+    script.push({ type: 'run-progress', runId: 'a', step: 1, totalSteps: 20, epoch: 0, loss: 0.5, samplesSeen: 64, samplesPerSec: 100, etaSeconds: null });
+    script.push({ type: 'run-status', runId: 'b', status: 'failed', error: 'day_1.tsv line 3, field C2: not hexadecimal' });
+    expect(state.preparing).toEqual({});
+    stop();
+  });
+
   it('keeps the selection to runs that still exist', async () => {
     let runs = [summary('a', 'finished'), summary('b', 'finished')];
     const script = scriptedClient({ 'runs.list': () => runs, 'runs.get': () => ({ config: {} }) });
