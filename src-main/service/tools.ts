@@ -174,8 +174,9 @@ export function toolMethods(ctx: ServiceContext): MethodHandlers {
       if (o['rounds'] !== undefined) payload.rounds = integer(o['rounds'], 'rounds', 1, 10);
       if (o['steps'] !== undefined) payload.steps = integer(o['steps'], 'steps', 1, 100_000);
       if (o['seeds'] !== undefined) payload.seeds = array(o['seeds'], 'seeds', (v, f) => integer(v, f, 0, 2 ** 31 - 1), { min: 1, max: 10 });
-      // the Kaggle-scale benchmark runs for minutes: its progress and ETA lines go to stderr
-      const onLog = payload.kind === 'kaggle-scale' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+      // the Kaggle-scale and compression benchmarks run for minutes: their progress lines (a phase, a
+      // variant trained) go to stderr as they come
+      const onLog = payload.kind === 'kaggle-scale' || payload.kind === 'compression' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
       return runJob<BenchFigures[]>(ctx, 'bench-component', payload, onLog);
     },
     'runs.evaluate': (input) => {
