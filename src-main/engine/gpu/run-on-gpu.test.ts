@@ -166,15 +166,16 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
   });
 
   it.each([
-    ['qr embeddings (product)', { compression: { kind: 'qr', remainderRows: 8, combine: 'product' } }],
-    ['mixed-dimension embeddings', { compression: { kind: 'mixed-dim', hotShare: 0.25, coldDim: 2 } }],
-    ['fp16 tables', { tablePrecision: 'fp16' }],
-  ] as const)('%s train on webgpu (host tables, MLPs on the device) and follow the cpu run', async (_name, compression) => {
+    ['qr embeddings (product)', { compression: { kind: 'qr', remainderRows: 8, combine: 'product' } }, /pooled and updated on the host and the MLPs trained on the device/],
+    ['mixed-dimension embeddings', { compression: { kind: 'mixed-dim', hotShare: 0.25, coldDim: 2 } }, /pooled and updated on the host and the MLPs trained on the device/],
+    ['fp16 tables', { tablePrecision: 'fp16' }, /WebGPU step \(no tfjs\) on .*table buffer\(s\) of fp16 numbers/],
+    ['bf16 tables', { tablePrecision: 'bf16' }, /WebGPU step \(no tfjs\) on .*table buffer\(s\) of bf16 numbers/],
+  ] as const)('%s train on webgpu and follow the cpu run (QR and mixed-dim: host tables, MLPs on the device; 16-bit: the WebGPU step)', async (_name, compression, detail) => {
     expect(probe.available).toBe(true);
     const compressedJob: TrainJob = { ...job, model: { ...job.model, ...compression }, train: { ...job.train, epochs: 1 } };
     const runOn = async (backend: BackendInfo) => {
       const events: TrainEvent[] = [];
-      const result = await runTraining(compressedJob, data(), { onEvent: (e) => events.push(e), backend, progressIntervalMs: 0 });
+      const result = await runTraining(compressedJob, data(), { onEvent: (e) => events.push(e), backend, progressIntervalMs: 0, keepModel: true });
       expect(result.error).toBeNull();
       expect(result.status).toBe('finished');
       return { result, events, losses: events.flatMap((e) => (e.type === 'progress' ? [e.loss] : [])) };
@@ -182,14 +183,24 @@ describe.skipIf(skipAllowed && !probe.available)(`training runs on webgpu (adapt
     const cpu = await runOn(await initBackend('cpu'));
     const gpu = await runOn(await initBackend('webgpu'));
     const started = gpu.events.find((e) => e.type === 'started');
-    expect(started?.type === 'started' ? started.detail : '').toMatch(/pooled and updated on the host and the MLPs trained on the device/);
+    expect(started?.type === 'started' ? started.detail : '').toMatch(detail);
     expect(gpu.losses.length).toBe(Math.ceil(400 / 32));
     expect(gpu.losses).toHaveLength(cpu.losses.length);
     const maxDiff = Math.max(...gpu.losses.map((l, i) => Math.abs(l - cpu.losses[i])));
     expect(maxDiff).toBeLessThan(1e-4);
     close(gpu.result.test, cpu.result.test, 1e-4);
-    // the same (compressed) model as the cpu run's
+    // the same (compressed) model as the cpu run's, and the kept model (a 16-bit run's: the device's bits
+    // copied into the host's stored tables) holds the cpu run's numbers
     expect(gpu.result.paramCount).toBe(cpu.result.paramCount);
+    const kept = [gpu.result.model, cpu.result.model];
+    if (kept[0] && kept[1]) {
+      await prefetchForSyncReads(kept[0].variables());
+      const [gpuTables, cpuTables] = kept.map((m) => (m as unknown as { embeddings: { tables: Float32Array[] } }).embeddings.tables);
+      let tableDiff = 0;
+      gpuTables.forEach((t, f) => t.forEach((x, i) => (tableDiff = Math.max(tableDiff, Math.abs(x - cpuTables[f][i])))));
+      expect(tableDiff).toBeLessThan(1e-3);
+    } else expect.fail('both runs keep their model');
+    kept.forEach((m) => m?.dispose());
   });
 
   it('one epoch on 50,000 synthetic rows: test AUC within 0.002 of the wasm (CPU) run', async () => {

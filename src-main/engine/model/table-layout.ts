@@ -99,5 +99,5 @@ export function compressionErrors(spec: ModelSpec): string[] {
 /** How a compressed spec trains on the webgpu backend (the run's detail says it). */
 export function compressedOnGpuNote(spec: Pick<ModelSpec, 'compression' | 'tablePrecision'>): string {
   const what = spec.compression ? `${spec.compression.kind} embeddings` : `${spec.tablePrecision} tables`;
-  return `${what} are pooled and updated on the host and the MLPs trained on the device (TensorFlow.js WebGPU): the WebGPU step keeps full float32 tables only`;
+  return `${what} are pooled and updated on the host and the MLPs trained on the device (TensorFlow.js WebGPU): the WebGPU step keeps full tables only (float32, or fp16 / bf16 with D a multiple of 4)`;
 }

@@ -27,7 +27,7 @@ import { compressedOnGpuNote, isCompressed } from '../model/table-layout';
 import { specHasSparseExtras } from '../model/architecture';
 import { computeMetrics } from './metrics';
 import { needsAsyncReads, predictAllAsync, prefetchForSyncReads, stepAsync } from '../gpu/device-step';
-import { startRunSession, type GpuTrainingSession } from '../gpu/dlrm-step/session';
+import { gpuStepTrainsTables, startRunSession, type GpuTrainingSession } from '../gpu/dlrm-step/session';
 import { learningRateAt } from './schedule';
 import { ModelTrainer, type OptimizerStates, type TrainJob } from './trainer';
 
@@ -158,7 +158,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
       trainer = new ModelTrainer(job);
     }
     let active = trainer;
-    if (backend.name === 'webgpu' && job.model.kind === 'dlrm' && !compressed) gpuSession = await startRunSession(job, restored, data.train);
+    // the WebGPU step holds full tables on the device, in float32 or (D a multiple of 4) fp16 / bf16
+    const onGpuStep = backend.name === 'webgpu' && job.model.kind === 'dlrm' && gpuStepTrainsTables(job.model);
+    if (onGpuStep) gpuSession = await startRunSession(job, restored, data.train);
     // the best model of a run without a checkpoint folder (tests, scripts) is kept in memory
     let bestInMemory: { weights: ModelWeights; optimizers: OptimizerStates } | null = null;
     // the best step that the newest periodic checkpoint refers to (a resume goes back to it)
@@ -169,9 +171,9 @@ export async function runTraining(job: TrainJob, data: TrainData, opts: RunTrain
     // backends have their own parallelism)
     const evalBatchSize = opts.evalBatchSize ?? Math.max(batchSize, 4096);
     let threadNote = '';
-    // the WebGPU step keeps full float32 tables on the device: compressed tables are pooled and updated on
-    // the host, the MLPs trained on the device by TensorFlow.js (stepAsync), as the other model kinds are
-    if (compressed && backend.name === 'webgpu') threadNote = `; ${compressedOnGpuNote(job.model)}`;
+    // QR and mixed-dimension tables (and 16-bit ones whose D the step cannot pack) are pooled and updated
+    // on the host, the MLPs trained on the device by TensorFlow.js (stepAsync), as the other model kinds are
+    if (compressed && backend.name === 'webgpu' && !onGpuStep) threadNote = `; ${compressedOnGpuNote(job.model)}`;
     else if (compressed && opts.parallelWorkerScript) threadNote = '; one thread (compressed or half-precision tables train on one)';
     else if (sparseExtras && opts.parallelWorkerScript) threadNote = '; one thread (mean/max pooling and sparse MLPs train on one)';
     else if (opts.parallelWorkerScript && job.train.hybridWorkers && job.model.kind === 'dlrm' && (backend.name === 'wasm' || backend.name === 'cpu')) {

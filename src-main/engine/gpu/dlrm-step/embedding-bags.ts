@@ -9,6 +9,10 @@
  * one invocation that sums its segment of pooled-gradient rows in lookup order, then updates the row.
  * No two invocations touch one row, so there are no atomics, and the sums are in the CPU path's order.
  *
+ * Tables are stored as float32, or in 16 bits a number (fp16 or bf16: two numbers a u32, D a multiple
+ * of 4) with float32 arithmetic: a row is decoded to float32 where it is read, and a touched row is
+ * updated in float32 and rounded back (to nearest even), as the host's HalfPrecisionBags does.
+ *
  * When the chunks outnumber the storage buffers a kernel may bind, they are taken in groups, one
  * dispatch per group (each skips the rows outside its group; groups after the first add to the pool).
  *
@@ -20,6 +24,8 @@ import { f32Literal, WGSL_LINEAR, WORKGROUP } from './resources';
 
 export type Pooling = 'sum' | 'mean';
 export type SparseRule = 'sgd' | 'rowwise-adagrad';
+/** How table numbers are stored on the device. */
+export type TableStorage = 'f32' | 'fp16' | 'bf16';
 
 /** Where every table row lives on the device. */
 export interface TableLayout {
@@ -34,24 +40,29 @@ export interface TableLayout {
   chunks: number;
   /** Chunks per kernel group (dispatch). */
   chunksPerGroup: number;
+  storage: TableStorage;
+  /** 4 for f32, 2 for fp16 and bf16. */
+  bytesPerValue: number;
 }
 
 /**
  * @param maxChunkBytes bytes one chunk may hold (the adapter's storage-binding size, or less).
  * @param chunksPerGroup how many chunks one dispatch may bind.
  */
-export function tableLayout(tableSizes: readonly number[], dim: number, maxChunkBytes: number, chunksPerGroup: number): TableLayout {
+export function tableLayout(tableSizes: readonly number[], dim: number, maxChunkBytes: number, chunksPerGroup: number, storage: TableStorage = 'f32'): TableLayout {
+  if (storage !== 'f32' && dim % 4 !== 0) throw new Error(`${storage} tables on the device need an embedding dimension that is a multiple of 4, got ${dim}`);
+  const bytesPerValue = storage === 'f32' ? 4 : 2;
   const tableBase: number[] = [];
   let total = 0;
   for (const rows of tableSizes) {
     tableBase.push(total);
     total += rows;
   }
-  const rowsPerChunk = Math.floor(maxChunkBytes / (dim * 4));
-  if (rowsPerChunk < 1) throw new Error(`one table row (${dim} floats, ${dim * 4} bytes) is larger than a storage binding of ${maxChunkBytes} bytes`);
+  const rowsPerChunk = Math.floor(maxChunkBytes / (dim * bytesPerValue));
+  if (rowsPerChunk < 1) throw new Error(`one table row (${dim} numbers, ${dim * bytesPerValue} bytes) is larger than a storage binding of ${maxChunkBytes} bytes`);
   if (total >= 2 ** 32) throw new Error(`${total} table rows in all: more than the 2^32 that 32-bit row ids address`);
   const chunks = Math.ceil(total / rowsPerChunk);
-  return { dim, tableSizes, tableBase, totalRows: total, rowsPerChunk, chunks, chunksPerGroup: Math.max(1, Math.min(chunks, chunksPerGroup)) };
+  return { dim, tableSizes, tableBase, totalRows: total, rowsPerChunk, chunks, chunksPerGroup: Math.max(1, Math.min(chunks, chunksPerGroup)), storage, bytesPerValue };
 }
 
 /** Rows held by chunk c. */
@@ -74,6 +85,61 @@ function rowVector(dim: number): { width: number; type: string; count: number } 
 }
 
 /**
+ * How the kernels read and write a table chunk: its WGSL element type (one element per row vector of
+ * rowVector(D)), helper functions, and the expressions that decode an element to float32 and encode
+ * one back. 16-bit storage packs 4 numbers in a vec2<u32> (little-endian halves, as a host Uint16Array).
+ */
+export function chunkAccess(layout: Pick<TableLayout, 'dim' | 'storage'>): { type: string; helpers: string; read(element: string): string; write(element: string, value: string): string } {
+  if (layout.storage === 'f32') {
+    return { type: rowVector(layout.dim).type, helpers: '', read: (e) => e, write: (e, v) => `${e} = ${v};` };
+  }
+  const helpers =
+    layout.storage === 'fp16'
+      ? /* wgsl */ `
+fn decodeRow(p: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16float(p.x), unpack2x16float(p.y)); }
+// WGSL leaves pack2x16float's rounding to the implementation (Tint's constant folding truncates, for
+// one): the host's round-to-nearest-even, written out, so every adapter stores what HalfPrecisionBags would
+fn halfBits(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  let sign = (b >> 16u) & 0x8000u;
+  let exponent = i32((b >> 23u) & 0xffu);
+  var mantissa = b & 0x7fffffu;
+  if (exponent == 255) { return sign | 0x7c00u | select(0u, 0x200u, mantissa != 0u); }
+  let e = exponent - 112;
+  if (e >= 31) { return sign | 0x7c00u; }
+  if (e <= 0) {
+    if (e < -10) { return sign; }
+    mantissa = mantissa | 0x800000u;
+    let shift = u32(14 - e);
+    var subnormal = mantissa >> shift;
+    let rest = mantissa & ((1u << shift) - 1u);
+    let halfway = 1u << (shift - 1u);
+    if (rest > halfway || (rest == halfway && (subnormal & 1u) == 1u)) { subnormal = subnormal + 1u; }
+    return sign | subnormal;
+  }
+  var half = (u32(e) << 10u) | (mantissa >> 13u);
+  let rest = mantissa & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u) == 1u)) { half = half + 1u; }
+  return sign | half;
+}
+fn encodeRow(x: vec4<f32>) -> vec2<u32> {
+  return vec2<u32>(halfBits(x.x) | (halfBits(x.y) << 16u), halfBits(x.z) | (halfBits(x.w) << 16u));
+}`
+      : /* wgsl */ `
+fn decodeRow(p: vec2<u32>) -> vec4<f32> {
+  return vec4<f32>(bitcast<f32>(p.x << 16u), bitcast<f32>(p.x & 0xffff0000u), bitcast<f32>(p.y << 16u), bitcast<f32>(p.y & 0xffff0000u));
+}
+fn bfloatBits(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  return (b + 0x7fffu + ((b >> 16u) & 1u)) >> 16u;
+}
+fn encodeRow(x: vec4<f32>) -> vec2<u32> {
+  return vec2<u32>(bfloatBits(x.x) | (bfloatBits(x.y) << 16u), bfloatBits(x.z) | (bfloatBits(x.w) << 16u));
+}`;
+  return { type: 'vec2<u32>', helpers, read: (e) => `decodeRow(${e})`, write: (e, v) => `${e} = encodeRow(${v});` };
+}
+
+/**
  * WGSL of the pooling kernel of one chunk group. Bindings: chunks of the group (read), values [L]
  * i32, offsets [F * B + 1] i32, pooled [B, F, D] (written by the first group, added to by the others).
  * One invocation per bag (f, b), bags in feature-major order as the offsets are.
@@ -84,12 +150,13 @@ export function poolKernel(layout: TableLayout, group: readonly number[], batch:
   const G = group.length;
   const lo = group[0] * layout.rowsPerChunk;
   const hi = Math.min(layout.totalRows, (group[G - 1] + 1) * layout.rowsPerChunk);
-  const chunkDecls = group.map((_, i) => `@group(0) @binding(${i}) var<storage, read> chunk${i}: array<${v.type}>;`).join('\n');
+  const access = chunkAccess(layout);
+  const chunkDecls = group.map((_, i) => `@group(0) @binding(${i}) var<storage, read> chunk${i}: array<${access.type}>;`).join('\n');
   const cases = group
-    .map((_, i) => `    case ${i}u: { for (var j = 0u; j < ${v.count}u; j++) { acc[j] += chunk${i}[local + j]; } }`)
+    .map((_, i) => `    case ${i}u: { for (var j = 0u; j < ${v.count}u; j++) { acc[j] += ${access.read(`chunk${i}[local + j]`)}; } }`)
     .join('\n');
   return /* wgsl */ `
-${chunkDecls}
+${chunkDecls}${access.helpers}
 @group(0) @binding(${G}) var<storage, read> values: array<i32>;
 @group(0) @binding(${G + 1}) var<storage, read> offsets: array<i32>;
 @group(0) @binding(${G + 2}) var<storage, read_write> pooled: array<${v.type}>;
@@ -147,7 +214,8 @@ export function sparseUpdateKernel(
   const mean = options.pooling === 'mean';
   let binding = 0;
   const decls: string[] = [];
-  for (let i = 0; i < G; i++) decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> chunk${i}: array<${v.type}>;`);
+  const access = chunkAccess(layout);
+  for (let i = 0; i < G; i++) decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> chunk${i}: array<${access.type}>;`);
   if (adagrad) for (let i = 0; i < G; i++) decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> accum${i}: array<f32>;`);
   decls.push(`@group(0) @binding(${binding++}) var<storage, read> uniqueRows: array<u32>;`);
   decls.push(`@group(0) @binding(${binding++}) var<storage, read> segmentStart: array<u32>;`);
@@ -158,22 +226,23 @@ export function sparseUpdateKernel(
   const wd = options.weightDecay;
   const update = (i: number): string => {
     const lines = [`      for (var j = 0u; j < ${v.count}u; j++) {`];
-    if (wd > 0) lines.push(`        g[j] += ${f32Literal(wd)} * chunk${i}[local + j];`);
+    const element = `chunk${i}[local + j]`;
+    if (wd > 0) lines.push(`        g[j] += ${f32Literal(wd)} * ${access.read(element)};`);
     if (adagrad) lines.push(`        sumSquares += ${v.width === 4 ? 'dot(g[j], g[j])' : 'g[j] * g[j]'};`);
-    else lines.push(`        chunk${i}[local + j] -= params.sparseLr * g[j];`);
+    else lines.push(`        ${access.write(element, `${access.read(element)} - params.sparseLr * g[j]`)}`);
     lines.push('      }');
     if (adagrad) {
       lines.push(`      let a = accum${i}[localRow] + sumSquares / ${f32Literal(D)};`);
       lines.push(`      accum${i}[localRow] = a;`);
       lines.push(`      let scale = params.sparseLr / (sqrt(a) + 1e-10);`);
-      lines.push(`      for (var j = 0u; j < ${v.count}u; j++) { chunk${i}[local + j] -= scale * g[j]; }`);
+      lines.push(`      for (var j = 0u; j < ${v.count}u; j++) { ${access.write(element, `${access.read(element)} - scale * g[j]`)} }`);
     }
     return lines.join('\n');
   };
   const cases = group.map((_, i) => `    case ${i}u: {\n${update(i)}\n    }`).join('\n');
   return /* wgsl */ `
 ${options.paramsStruct}
-${decls.join('\n')}
+${decls.join('\n')}${access.helpers}
 ${WGSL_LINEAR}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

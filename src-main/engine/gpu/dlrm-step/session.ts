@@ -17,12 +17,14 @@ import type { ModelWeights } from '../../model/ctr-model';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from './device';
 import { denseBlockingFor } from './dense-layers';
 import { initialDlrmWeights } from './init';
+import type { TableStorage } from './embedding-bags';
 import { GpuDlrmTrainer, type GpuOptimizerStates, type KernelTiming } from './step';
 
 /** What the session needs of the run's trainer (train/trainer.ts ModelTrainer). */
 export interface HostMirror {
   readonly job: { model: ModelSpec; optimizer: OptimizerSpec; train: TrainSpec; tableSizes: number[]; numDense?: number };
-  readonly model: { readonly embeddings: { readonly tables: Float32Array[] } };
+  /** Float32 tables are set in place; 16-bit ones (HalfPrecisionBags) get the device's bits in `stored`. */
+  readonly model: { readonly embeddings: { readonly tables: Float32Array[]; readonly stored?: Uint16Array[] } };
   denseVariables(): readonly tf.Variable[];
   readonly denseOptimizer: { setState(state: Float32Array[]): void };
   readonly sparseOptimizer: { setState(state: Float32Array[]): void };
@@ -53,7 +55,16 @@ export class GpuTrainingSession {
       const arch = architectureOf(job.model, { numDense: job.numDense, numFeatures: job.tableSizes.length });
       const trainer = await GpuDlrmTrainer.create(
         gpu.device,
-        { arch, tableSizes: job.tableSizes, batchSize: job.train.batchSize, optimizer: job.optimizer, lossReadEvery: LOSS_READ_EVERY, pooling: job.model.pooling === 'mean' ? 'mean' : 'sum', blocking: denseBlockingFor(gpu) },
+        {
+          arch,
+          tableSizes: job.tableSizes,
+          batchSize: job.train.batchSize,
+          optimizer: job.optimizer,
+          lossReadEvery: LOSS_READ_EVERY,
+          pooling: job.model.pooling === 'mean' ? 'mean' : 'sum',
+          blocking: denseBlockingFor(gpu),
+          tableStorage: tableStorageOf(job.model),
+        },
         weights,
         states,
       );
@@ -72,7 +83,8 @@ export class GpuTrainingSession {
   detail(): string {
     const b = this.trainer.blocking;
     const blocks = `dense blocks ${b.forward[0]}x${b.forward[1] * 4}${b.transposedInputGradient ? ', input gradients from W^T' : ''} (${this.gpu.software ? 'software' : 'hardware'} adapter)`;
-    const parts = [`WebGPU step (no tfjs) on ${this.gpu.name}`, `${this.trainer.tables.chunks} table buffer(s)`, blocks];
+    const storage = this.trainer.tables.storage === 'f32' ? '' : ` of ${this.trainer.tables.storage} numbers`;
+    const parts = [`WebGPU step (no tfjs) on ${this.gpu.name}`, `${this.trainer.tables.chunks} table buffer(s)${storage}`, blocks];
     if (this.kernels) {
       const total = this.kernels.reduce((a, k) => a + k.ms, 0);
       const slowest = [...this.kernels].sort((a, b) => b.ms - a.ms).slice(0, 5);
@@ -112,7 +124,13 @@ export class GpuTrainingSession {
   async syncToHost(mirror: HostMirror): Promise<void> {
     const weights = await this.trainer.readWeights();
     const states = await this.trainer.readOptimizerStates();
-    weights.tables.forEach((t, f) => mirror.model.embeddings.tables[f].set(t));
+    const embeddings = mirror.model.embeddings;
+    if (this.trainer.tables.storage === 'f32') weights.tables.forEach((t, f) => embeddings.tables[f].set(t));
+    else {
+      if (!embeddings.stored) throw new Error(`the device stores ${this.trainer.tables.storage} tables but the host model's are float32`);
+      const stored = embeddings.stored;
+      (await this.trainer.readTableBits()).forEach((bits, f) => stored[f].set(bits));
+    }
     const variables = mirror.denseVariables();
     if (variables.length !== weights.dense.length) throw new Error(`the host model has ${variables.length} dense arrays, the device ${weights.dense.length}`);
     tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights.dense[i], v.shape))));
@@ -124,6 +142,21 @@ export class GpuTrainingSession {
     this.trainer.destroy();
     this.gpu.device.destroy();
   }
+}
+
+/** How a DLRM spec's tables are stored on the device (tablePrecision; absent or fp32: float32). */
+export function tableStorageOf(spec: Pick<ModelSpec, 'tablePrecision'>): TableStorage {
+  return spec.tablePrecision === 'fp16' || spec.tablePrecision === 'bf16' ? spec.tablePrecision : 'f32';
+}
+
+/**
+ * Whether the WebGPU step trains a DLRM spec's tables on the device: full tables in float32, or in
+ * fp16 / bf16 when D is a multiple of 4 (four numbers a vec2<u32>). QR and mixed-dimension tables,
+ * and 16-bit ones of another D, are pooled on the host instead.
+ */
+export function gpuStepTrainsTables(spec: Pick<ModelSpec, 'compression' | 'tablePrecision' | 'embeddingDim'>): boolean {
+  if (spec.compression) return false;
+  return tableStorageOf(spec) === 'f32' || spec.embeddingDim % 4 === 0;
 }
 
 /**

@@ -30,7 +30,9 @@ import {
   type LookupPlan,
   type Pooling,
   type TableLayout,
+  type TableStorage,
 } from './embedding-bags';
+import { decodeTable, toBfloatBits, toHalfBits } from '../../model/compressed-embedding';
 import {
   GPU_BLOCKING,
   forwardInvocations,
@@ -78,6 +80,8 @@ export interface GpuDlrmOptions {
   weightGradientSlices?: number;
   /** Register blocks of the dense kernels (default GPU_BLOCKING; denseBlockingFor() picks by adapter). */
   blocking?: DenseBlocking;
+  /** How table numbers are stored (default f32; fp16 / bf16 need D a multiple of 4). */
+  tableStorage?: TableStorage;
 }
 
 /** One line per kernel of a profiled step. */
@@ -220,7 +224,7 @@ export class GpuDlrmTrainer {
     const otherBuffers = 4 + (options.pooling === 'mean' ? 1 : 0);
     const perGroup = Math.floor((limits.maxStorageBuffersPerShaderStage - otherBuffers) / (adagrad ? 2 : 1));
     if (perGroup < 1) throw new Error(`the adapter allows only ${limits.maxStorageBuffersPerShaderStage} storage buffers per kernel`);
-    this.tables = tableLayout(tableSizes, this.D, maxChunkBytes, perGroup);
+    this.tables = tableLayout(tableSizes, this.D, maxChunkBytes, perGroup, options.tableStorage ?? 'f32');
     this.packed = packedLayout([
       { sizes: arch.bottomSizes, lastLinear: false },
       { sizes: arch.topSizes, lastLinear: true },
@@ -465,7 +469,26 @@ export class GpuDlrmTrainer {
   async readWeights(): Promise<ModelWeights> {
     this.checkAlive();
     const packed = new Float32Array(await readBuffer(this.resources, this.weights, this.packed.size * 4));
-    return { tables: await this.readRows(this.tableChunks, this.D), dense: unpackWeights(this.packed, packed) };
+    const storage = this.tables.storage;
+    const tables = storage === 'f32' ? await this.readRows(this.tableChunks, this.D) : (await this.readTableBits()).map((bits) => decodeBits(bits, storage));
+    return { tables, dense: unpackWeights(this.packed, packed) };
+  }
+
+  /** 16-bit tables: each table's stored bits [R_f, D], as the host's HalfPrecisionBags keeps them. */
+  async readTableBits(): Promise<Uint16Array[]> {
+    this.checkAlive();
+    if (this.tables.storage === 'f32') throw new Error('the tables are stored as float32, not in 16 bits');
+    const D = this.D;
+    const result: Uint16Array[] = [];
+    for (let f = 0; f < this.tables.tableSizes.length; f++) {
+      const out = new Uint16Array(this.tables.tableSizes[f] * D);
+      for (const piece of this.pieces(f)) {
+        const bytes = await readBuffer(this.resources, this.tableChunks[piece.chunk], piece.rows * D * 2, piece.chunkRow * D * 2);
+        out.set(new Uint16Array(bytes), piece.tableRow * D);
+      }
+      result.push(out);
+    }
+    return result;
   }
 
   writeWeights(weights: ModelWeights): void {
@@ -475,7 +498,17 @@ export class GpuDlrmTrainer {
     weights.tables.forEach((t, f) => {
       if (t.length !== tableSizes[f] * this.D) throw new Error(`table ${f}: expected ${tableSizes[f]}x${this.D} floats, got ${t.length}`);
     });
-    this.writeRows(this.tableChunks, this.D, weights.tables);
+    if (this.tables.storage === 'f32') this.writeRows(this.tableChunks, this.D, weights.tables);
+    else {
+      // rounded to nearest even, as HalfPrecisionBags rounds (exact for numbers that came from 16 bits)
+      const encode = this.tables.storage === 'fp16' ? toHalfBits : toBfloatBits;
+      weights.tables.forEach((t, f) => {
+        const bits = Uint16Array.from(t, encode);
+        for (const piece of this.pieces(f)) {
+          this.device.queue.writeBuffer(this.tableChunks[piece.chunk], piece.chunkRow * this.D * 2, bits, piece.tableRow * this.D, piece.rows * this.D);
+        }
+      });
+    }
     this.device.queue.writeBuffer(this.weights, 0, packWeights(this.packed, weights.dense));
   }
 
@@ -526,9 +559,10 @@ export class GpuDlrmTrainer {
     const adagrad = this.sparseKind === 'rowwise-adagrad';
     for (let c = 0; c < this.tables.chunks; c++) {
       const rows = chunkRows(this.tables, c);
-      const bytes = rows * (this.D + (adagrad ? 1 : 0)) * 4;
+      const tableBytes = rows * this.D * this.tables.bytesPerValue;
+      const bytes = tableBytes + (adagrad ? rows * 4 : 0);
       this.device.pushErrorScope('out-of-memory');
-      this.tableChunks.push(this.resources.storage(`table chunk ${c}`, rows * this.D * 4));
+      this.tableChunks.push(this.resources.storage(`table chunk ${c}`, tableBytes));
       if (adagrad) this.accumChunks.push(this.resources.storage(`row accumulators ${c}`, rows * 4));
       const error = await this.device.popErrorScope();
       if (error) {
@@ -790,9 +824,18 @@ function isOptimizer(kernel: string): boolean {
   return kernel === 'dense-optimizer' || kernel.startsWith('sparse-update.');
 }
 
+/** Float32 values of 16-bit table bits. */
+function decodeBits(bits: Uint16Array, storage: Exclude<TableStorage, 'f32'>): Float32Array {
+  const table = decodeTable(storage);
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
 function describeTables(layout: TableLayout): string {
   const rows = layout.totalRows;
-  return `${layout.tableSizes.length} tables, ${rows} rows of ${layout.dim} floats = ${rows * layout.dim * 4} bytes in ${layout.chunks} buffer(s)`;
+  const numbers = layout.storage === 'f32' ? 'floats' : `${layout.storage} numbers`;
+  return `${layout.tableSizes.length} tables, ${rows} rows of ${layout.dim} ${numbers} = ${rows * layout.dim * layout.bytesPerValue} bytes in ${layout.chunks} buffer(s)`;
 }
 
 /**
