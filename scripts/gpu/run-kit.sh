@@ -126,6 +126,15 @@ for batch in $BATCHES; do
     | grep -v 'artificially reduced' | grep -v '^adapter limits'
 done
 
+echo "== the WebGPU step alone with fp16 tables (half the table bytes, float32 arithmetic), criteo-kaggle"
+for batch in $BATCHES; do
+  t=$(budget 120); [ "$t" -ge 15 ] || { echo "-- batch $batch: skipped (deadline)"; continue; }
+  echo "-- node gpu-bench.mjs --presets criteo-kaggle --batches $batch --no-tfjs --no-device-tables --cpu none --tables fp16"
+  timeout "$t" "$NODE" "$KIT/gpu-bench.mjs" --presets criteo-kaggle --batches "$batch" --seconds "$SECONDS_PER" --rows "$ROWS" \
+    --no-tfjs --no-device-tables --cpu none --tables fp16 --min-steps 2 --warmup 2 --json "$OUT/step-fp16-tables-$batch.json" 2>&1 \
+    | grep -v 'artificially reduced' | grep -v '^adapter limits'
+done
+
 echo "== the WebGPU step on Criteo Kaggle's real table sizes (26 tables, 33.8M rows, 2.2 GB at d 16), batch 2048"
 t=$(budget 240)
 if [ "$t" -ge 40 ]; then

@@ -5,11 +5,12 @@
  *   node gpu-bench.mjs [--presets criteo-kaggle,terabyte] [--batches 2048,16384] [--seconds 10]
  *                      [--rows 100000] [--cpu wasm|cpu|none] [--min-steps 3] [--warmup 2]
  *                      [--no-device-tables] [--no-tfjs] [--no-step] [--criteo-full] [--json out.json]
- *                      [--blocking auto|gpu|cpu-adapter]
+ *                      [--blocking auto|gpu|cpu-adapter] [--tables f32|fp16|bf16]
  *
  * --no-step leaves out the WebGPU step written without tfjs (gpu/dlrm-step), --no-tfjs the
  * TensorFlow.js WebGPU path with host tables, --no-device-tables its device-tables experiment.
  * --blocking forces the step's dense-kernel blocks (default: by adapter; see dense-layers.ts).
+ * --tables stores the step's tables in 16 bits (fp16 / bf16: half the table bytes; default f32).
  * --criteo-full: the step alone on Criteo Kaggle's real 26 table sizes (33.8M rows, 2.2 GB at d 16).
  *
  * Environment: DLRM_DAWN_NODE (path of dawn.node when there is no node_modules/webgpu),
@@ -53,6 +54,9 @@ export async function main(args: string[]): Promise<number> {
   if (blocking === 'gpu') options.blocking = GPU_BLOCKING;
   else if (blocking === 'cpu-adapter') options.blocking = CPU_ADAPTER_BLOCKING;
   else if (blocking !== undefined && blocking !== 'auto') throw new Error(`--blocking must be auto, gpu or cpu-adapter, got "${blocking}"`);
+  const tables = argValue(args, '--tables');
+  if (tables === 'fp16' || tables === 'bf16') options.tableStorage = tables;
+  else if (tables !== undefined && tables !== 'f32') throw new Error(`--tables must be f32, fp16 or bf16, got "${tables}"`);
   if (args.includes('--criteo-full')) {
     Object.assign(options, { stepTableSizes: CRITEO_KAGGLE_TABLE_SIZES, tfjs: false, deviceTables: false, cpuBackend: false });
   }

@@ -22,6 +22,7 @@ import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from '../gpu
 import { denseBlockingFor, type DenseBlocking } from '../gpu/dlrm-step/dense-layers';
 import { initialDlrmWeights } from '../gpu/dlrm-step/init';
 import { GpuDlrmTrainer, type KernelTiming } from '../gpu/dlrm-step/step';
+import type { TableStorage } from '../gpu/dlrm-step/embedding-bags';
 import { architectureOf } from '../model/architecture';
 import { presetModel } from '../model/presets';
 import { Rng } from '../random/rng';
@@ -52,6 +53,8 @@ export interface GpuBenchOptions {
   tfjs?: boolean;
   /** The step's dense-kernel blocks (default: by adapter, denseBlockingFor). */
   blocking?: DenseBlocking;
+  /** How the step stores its tables (default f32; fp16 / bf16 halve the table bytes). */
+  tableStorage?: TableStorage;
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
 }
@@ -182,13 +185,14 @@ async function measureStep(
   timing: { seconds: number; minSteps: number; warmupSteps: number },
   tableSizes?: readonly number[],
   blocking?: DenseBlocking,
+  tableStorage: TableStorage = 'f32',
 ): Promise<StepMeasured> {
   const job = jobFor(preset, batchSize, rowsPerTable, tableSizes);
   const arch = architectureOf(job.model);
   const batches = batchesFor(batchSize, rowsPerTable, tableSizes);
   const trainer = await GpuDlrmTrainer.create(
     gpu.device,
-    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4, blocking: blocking ?? denseBlockingFor(gpu) },
+    { arch, tableSizes: job.tableSizes, batchSize, optimizer: job.optimizer, lossReadEvery: 4, blocking: blocking ?? denseBlockingFor(gpu), tableStorage },
     initialDlrmWeights(arch, job.tableSizes, job.train.seed),
   );
   try {
@@ -307,7 +311,7 @@ export async function runGpuBench(options: GpuBenchOptions): Promise<GpuBenchRes
     }
     for (const row of gpu ? rows : []) {
       try {
-        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing, options.stepTableSizes, options.blocking);
+        row.step = await measureStep(gpu as TrainingDevice, row.preset, row.batchSize, rowsPerTable, timing, options.stepTableSizes, options.blocking, options.tableStorage);
         const m = row.step;
         log(
           `gpu step ${row.preset} batch ${row.batchSize}: ${m.steps} steps in ${m.seconds.toFixed(1)} s = ${m.samplesPerSec.toFixed(0)} samples/s; ` +
