@@ -11,22 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunDetail, StartRunInput } from '../../src-main/service/contract';
-import { launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
+import { callWeb, launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
 
 let web: WebModeProcess;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+const call = <T>(method: string, input: unknown): Promise<T> => callWeb<T>(web, method, input);
 let runId = '';
-
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const response = await fetch(`${web.url}/api/call/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${web.token}` },
-    body: JSON.stringify(input),
-  });
-  if (!response.ok) throw new Error(`${method}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
 
 const tiny: StartRunInput = {
   name: 'cf views',

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ProjectionResult, RunDetail, StartRunInput } from '../../src-main/service/contract';
-import { launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
+import { callWeb, launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
 
 let web: WebModeProcess;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -24,17 +24,7 @@ afterAll(async () => {
   await web?.stop();
 });
 
-/** One service call through the web door, as the renderer makes it. */
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const response = await fetch(`${web.url}/api/call/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${web.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await response.json()) as unknown;
-  if (!response.ok) throw new Error(`${method} answered ${response.status}: ${JSON.stringify(body)}`);
-  return body as T;
-}
+const call = <T>(method: string, input: unknown): Promise<T> => callWeb<T>(web, method, input);
 
 async function finished(id: string): Promise<RunDetail> {
   for (let i = 0; i < 1200; i++) {

@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunDetail, StartRunInput } from '../../src-main/service/contract';
-import { launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
+import { callWeb, launchBrowser, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
 
 let web: WebModeProcess;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+const call = <T>(method: string, input: unknown): Promise<T> => callWeb<T>(web, method, input);
 
 beforeAll(async () => {
   web = await startWebMode();
@@ -22,17 +23,6 @@ afterAll(async () => {
   await browser?.close();
   await web?.stop();
 });
-
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const response = await fetch(`${web.url}/api/call/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${web.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await response.json()) as unknown;
-  if (!response.ok) throw new Error(`${method} answered ${response.status}: ${JSON.stringify(body)}`);
-  return body as T;
-}
 
 /** 1,500,000 synthetic rows: generation takes seconds and reports every 65,536 rows. */
 const run: StartRunInput = {

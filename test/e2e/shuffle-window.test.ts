@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunDetail } from '../../src-main/service/contract';
-import { launchBrowser, repoRoot, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
+import { callWeb, launchBrowser, repoRoot, screenshot, startWebMode, type WebModeProcess } from '../support/browser';
 
 const sample = join(repoRoot, '../shared/data/criteo-samples/pytorchfm_jqsl2012_criteo_train.txt');
 
@@ -26,16 +26,6 @@ afterAll(async () => {
   await browser?.close();
   await web?.stop();
 });
-
-async function runDetail(id: string): Promise<RunDetail> {
-  const response = await fetch(`${web.url}/api/call/runs.get`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${web.token}` },
-    body: JSON.stringify({ id }),
-  });
-  expect(response.ok).toBe(true);
-  return (await response.json()) as RunDetail;
-}
 
 describe('shuffle window in the New run form (web mode)', () => {
   it('is refused for synthetic rows, and a file run with a window of 256 rows trains and keeps it', async () => {
@@ -64,7 +54,7 @@ describe('shuffle window in the New run form (web mode)', () => {
     await page.waitForSelector('[data-testid="run-page"]');
     await page.waitForSelector('[data-testid="run-page"] [data-testid="run-status"][data-status="finished"]', { timeout: 180_000 });
     const id = (await page.getAttribute('[data-testid="run-page"]', 'data-run-id'))!;
-    const detail = await runDetail(id);
+    const detail = await callWeb<RunDetail>(web, 'runs.get', { id });
     expect(detail.status).toBe('finished');
     expect(detail.config.train.shuffleWindow).toBe(256);
     expect(detail.config.dataset.kind).toBe('file');

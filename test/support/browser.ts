@@ -102,6 +102,17 @@ export async function startWebMode(extraArgs: string[] = [], dataDir?: string): 
   };
 }
 
+/** One service call through a web mode's HTTP door, as the renderer makes it; a non-2xx answer throws with its body. */
+export async function callWeb<T>(web: Pick<WebModeProcess, 'url' | 'token'>, method: string, input: unknown): Promise<T> {
+  const response = await fetch(`${web.url}/api/call/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${web.token}` },
+    body: JSON.stringify(input),
+  });
+  if (!response.ok) throw new Error(`${method} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   const path = join(artifactsDir, `${name}.png`);
