@@ -24,8 +24,8 @@ plants = [
  ('interaction backward: bottom output without its direct gradient', 'interaction.ts', "for (var d = 0u; d < ${D}u; d++) { acc[d] += dz[b * ${W}u + d]; }", "for (var d = 1u; d < ${D}u; d++) { acc[d] += dz[b * ${W}u + d]; }"),
  ('loss: last row of the batch left out', 'loss.ts', 'if (b < params.rows) {', 'if (b + 1u < params.rows) {'),
  ('dense optimizer: sgd with the sparse rate', 'dense-optimizer.ts', "rule = 'weights[i] = w - params.denseLr * g;';", "rule = 'weights[i] = w - params.sparseLr * g;';"),
- ('fp16 tables: rounded toward zero instead of to nearest even', 'embedding-bags.ts', 'if (rest > 0x1000u || (rest == 0x1000u && (half & 1u) == 1u)) { half = half + 1u; }', 'if (rest > 0x2000u) { half = half + 1u; }'),
- ('bf16 tables: the two numbers of a u32 decoded swapped', 'embedding-bags.ts', 'return vec4<f32>(bitcast<f32>(p.x << 16u), bitcast<f32>(p.x & 0xffff0000u),', 'return vec4<f32>(bitcast<f32>(p.x & 0xffff0000u), bitcast<f32>(p.x << 16u),'),
+ ('fp16 tables: rounded toward zero instead of to nearest even', 'table-storage.ts', 'if (rest > 0x1000u || (rest == 0x1000u && (half & 1u) == 1u)) { half = half + 1u; }', 'if (rest > 0x2000u) { half = half + 1u; }'),
+ ('bf16 tables: the two numbers of a u32 decoded swapped', 'table-storage.ts', 'return vec4<f32>(bitcast<f32>(p.x << 16u), bitcast<f32>(p.x & 0xffff0000u),', 'return vec4<f32>(bitcast<f32>(p.x & 0xffff0000u), bitcast<f32>(p.x << 16u),'),
  ('dense optimizer: adam without the second-moment bias correction', 'dense-optimizer.ts', '(m / (sqrt(v) / params.adamSqrtCorrection2 +', '(m / (sqrt(v) +'),
 ]
 only = sys.argv[1:] and [int(x) for x in sys.argv[1:]]

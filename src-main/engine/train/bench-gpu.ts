@@ -22,7 +22,7 @@ import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from '../gpu
 import { denseBlockingFor, type DenseBlocking } from '../gpu/dlrm-step/dense-layers';
 import { initialDlrmWeights } from '../gpu/dlrm-step/init';
 import { GpuDlrmTrainer, type KernelTiming } from '../gpu/dlrm-step/step';
-import type { TableStorage } from '../gpu/dlrm-step/embedding-bags';
+import type { TableStorage } from '../gpu/dlrm-step/table-storage';
 import { architectureOf } from '../model/architecture';
 import { presetModel } from '../model/presets';
 import { Rng } from '../random/rng';

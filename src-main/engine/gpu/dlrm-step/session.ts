@@ -17,7 +17,7 @@ import type { ModelWeights } from '../../model/ctr-model';
 import { navigatorGpu, requestTrainingDevice, type TrainingDevice } from './device';
 import { denseBlockingFor } from './dense-layers';
 import { initialDlrmWeights } from './init';
-import type { TableStorage } from './embedding-bags';
+import type { TableStorage } from './table-storage';
 import { GpuDlrmTrainer, type GpuOptimizerStates, type KernelTiming } from './step';
 
 /** What the session needs of the run's trainer (train/trainer.ts ModelTrainer). */

@@ -30,8 +30,8 @@ import {
   type LookupPlan,
   type Pooling,
   type TableLayout,
-  type TableStorage,
 } from './embedding-bags';
+import type { TableStorage } from './table-storage';
 import { decodeTable, toBfloatBits, toHalfBits } from '../../model/compressed-embedding';
 import {
   GPU_BLOCKING,
