@@ -11,7 +11,8 @@
 #   KIT_CPU        CPU path compared in the same run: wasm (default), cpu or none
 #   KIT_NO_CUDA=1  skip nvidia-smi and the PyTorch CUDA reference (a machine without NVIDIA)
 #   KIT_TORCH_STEPS  timed steps of each torch run (default 50)
-#   KIT_PYTHON     the python with torch (default python3)
+#   KIT_PYTHON     the python with torch (default: the first of python3, /usr/bin/python3,
+#                  /usr/local/bin/python3 that imports torch)
 #   KIT_TORCH_DEVICE device of the torch runs (default cuda; cpu to try the kit on a machine without CUDA)
 #   KIT_CONFIG_TIMEOUT  seconds allowed per node configuration (default 240)
 #   KIT_DEADLINE   seconds the whole script may take (default 540): each step gets at most what is left
@@ -31,7 +32,14 @@ ROWS=${KIT_ROWS:-100000}
 CPU=${KIT_CPU:-wasm}
 TORCH_STEPS=${KIT_TORCH_STEPS:-50}
 TORCH_DEVICE=${KIT_TORCH_DEVICE:-cuda}
-PYTHON=${KIT_PYTHON:-python3}
+# the first python that imports torch (a pyenv or venv python3 may come before the system one that has it)
+PYTHON=${KIT_PYTHON:-}
+if [ -z "$PYTHON" ]; then
+  for candidate in python3 /usr/bin/python3 /usr/local/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import torch' >/dev/null 2>&1; then PYTHON=$candidate; break; fi
+  done
+  PYTHON=${PYTHON:-python3}
+fi
 CONFIG_TIMEOUT=${KIT_CONFIG_TIMEOUT:-240}
 DEADLINE=${KIT_DEADLINE:-540}
 START_TIME=$(date +%s)
