@@ -83,6 +83,9 @@ describe('compressed tables trained and explored through the service', () => {
     expect(modelFileBytes(qrRun)).toBeLessThan(modelFileBytes(fullRun));
     expect(modelFileBytes(mixedRun)).toBeLessThan(modelFileBytes(fullRun));
     expect(halfRun.paramCount).toBe(fullRun.paramCount);
+    // fp16 tables are saved as their 16-bit numbers: the file is smaller by half the tables' float32 bytes
+    const tableBytes = 26 * HASH_SIZE * DIM * 4;
+    expect(modelFileBytes(fullRun) - modelFileBytes(halfRun)).toBeGreaterThan(tableBytes / 2 - 1024);
     // evaluated at the end without diverging (8,000 rows is too few to rank the kinds by AUC: see `bench compression`)
     for (const run of [qrRun, mixedRun, halfRun]) {
       expect(run.test.auc, `${run.name} test AUC`).toBeGreaterThanOrEqual(0);

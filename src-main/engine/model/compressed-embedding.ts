@@ -448,6 +448,14 @@ export function decodeTable(precision: 'fp16' | 'bf16'): Float32Array {
   return bfloatTable;
 }
 
+/** Float32 values of 16-bit numbers (a decoded copy). */
+export function decodeBits(bits: Uint16Array, precision: 'fp16' | 'bf16'): Float32Array {
+  const table = decodeTable(precision);
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
 /** IEEE half bits of x, rounded to nearest even (overflow to infinity, underflow through subnormals to zero). */
 export function toHalfBits(x: number): number {
   conversion.setFloat32(0, x);

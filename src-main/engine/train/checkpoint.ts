@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelWeights } from '../model/ctr-model';
 import type { EarlyStopState } from './early-stopping';
-import { readTensorFile, writeTensorFile, type NamedArray } from './tensor-file';
+import { readTensorFile, tableArrays, writeTensorFile, type NamedArray } from './tensor-file';
 import type { ModelTrainer, OptimizerStates, TrainJob } from './trainer';
 
 export const CHECKPOINT_FORMAT = 'dlrm-studio-checkpoint';
@@ -46,7 +46,7 @@ function named(prefix: string, arrays: Float32Array[]): NamedArray[] {
 }
 
 export function saveCheckpoint(file: string, trainer: ModelTrainer, position: TrainingPosition, backend: string, earlyStop?: EarlyStopState): void {
-  const tables = trainer.model.embeddings.tables;
+  const tables = tableArrays(trainer.model.embeddings, 'table');
   const dense = trainer.model.variables().map((v) => v.dataSync() as Float32Array);
   const states = trainer.optimizerStates();
   const meta: CheckpointMeta = {
@@ -59,7 +59,7 @@ export function saveCheckpoint(file: string, trainer: ModelTrainer, position: Tr
   if (earlyStop) meta.earlyStop = earlyStop;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeTensorFile(file, CHECKPOINT_FORMAT, meta, [
-    ...named('table', tables),
+    ...tables,
     ...named('dense', dense),
     ...named('denseState', states.dense),
     ...named('sparseState', states.sparse),

@@ -10,7 +10,7 @@ import type { Batch } from '../data/types';
 import type { CtrModel } from '../model/ctr-model';
 import { Dlrm } from '../model/dlrm';
 import { modelFromWeights } from '../model/models';
-import { readTensorFile, writeTensorFile } from './tensor-file';
+import { readTensorFile, tableArrays, writeTensorFile } from './tensor-file';
 
 export const MODEL_FORMAT = 'dlrm-studio-model';
 
@@ -33,8 +33,9 @@ export function saveModel(file: string, model: CtrModel, meta: Omit<SavedModelMe
   if (meta.model.kind !== model.kind) throw new Error(`saveModel: the spec is a "${meta.model.kind}" model but the model is "${model.kind}"`);
   const full: SavedModelMeta = { ...meta, kind: model.kind, tableSizes: [...model.featureTableSizes], numDense: model.numDense, createdAt: new Date().toISOString() };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeTensorFile(file, MODEL_FORMAT, { ...full, counts: { tables: model.embeddings.tables.length, dense: model.variables().length } }, [
-    ...model.embeddings.tables.map((data, i) => ({ name: `table/${i}`, data })),
+  const tables = tableArrays(model.embeddings, 'table');
+  writeTensorFile(file, MODEL_FORMAT, { ...full, counts: { tables: tables.length, dense: model.variables().length } }, [
+    ...tables,
     ...model.variables().map((v, i) => ({ name: `dense/${i}`, data: v.dataSync() as Float32Array })),
   ]);
 }

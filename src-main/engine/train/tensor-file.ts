@@ -3,26 +3,29 @@
  *   bytes 0..7    magic "DLRMSTD1"
  *   bytes 8..11   header length H (uint32, little-endian)
  *   bytes 12..    H bytes of UTF-8 JSON: { format, version, meta, arrays: [{ name, length, offset }] }
- *   then          raw little-endian float32 arrays; offset is in bytes from the start of the data block,
- *                 which begins at 12 + H rounded up to a multiple of 8.
+ *   then          raw little-endian arrays: float32, or 16-bit table numbers (an entry with `encoding`
+ *                 fp16 or bf16: the bits as HalfPrecisionBags stores them, read back as float32);
+ *                 offset is in bytes from the start of the data block, which begins at 12 + H rounded
+ *                 up to a multiple of 8. Version 2 when any array is 16-bit (version 1 readers would
+ *                 misread those), else 1.
  * Written to a temporary file and renamed, so a crash never leaves a half-written file under the name.
  * Arrays are written and read one by one: no second copy of the tables in memory.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { decodeBits, HalfPrecisionBags } from '../model/compressed-embedding';
+import type { EmbeddingTables } from '../model/embedding-tables';
 
 const MAGIC = 'DLRMSTD1';
 
-export interface NamedArray {
-  name: string;
-  data: Float32Array;
-}
+/** An array to write: float32, or 16-bit numbers with their encoding. */
+export type NamedArray = { name: string; data: Float32Array } | { name: string; data: Uint16Array; encoding: 'fp16' | 'bf16' };
 
 interface Header<M> {
   format: string;
   version: number;
   meta: M;
-  arrays: { name: string; length: number; offset: number }[];
+  arrays: { name: string; length: number; offset: number; encoding?: 'fp16' | 'bf16' }[];
 }
 
 function requireLittleEndian(): void {
@@ -33,11 +36,14 @@ export function writeTensorFile<M>(path: string, format: string, meta: M, arrays
   requireLittleEndian();
   let offset = 0;
   const entries = arrays.map((a) => {
-    const entry = { name: a.name, length: a.data.length, offset };
-    offset += a.data.byteLength;
+    const entry: Header<M>['arrays'][number] = { name: a.name, length: a.data.length, offset };
+    if ('encoding' in a) entry.encoding = a.encoding;
+    // 16-bit arrays are padded to 4 bytes so every array starts aligned
+    offset += Math.ceil(a.data.byteLength / 4) * 4;
     return entry;
   });
-  const header: Header<M> = { format, version: 1, meta, arrays: entries };
+  const version = entries.some((e) => e.encoding) ? 2 : 1;
+  const header: Header<M> = { format, version, meta, arrays: entries };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const dataStart = Math.ceil((12 + headerBytes.length) / 8) * 8;
   const prefix = Buffer.alloc(dataStart);
@@ -52,6 +58,8 @@ export function writeTensorFile<M>(path: string, format: string, meta: M, arrays
       // write in 64 MiB slices (writeSync caps one call at 2 GiB)
       const bytes = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
       for (let s = 0; s < bytes.length; s += 1 << 26) fs.writeSync(fd, bytes.subarray(s, Math.min(bytes.length, s + (1 << 26))));
+      const padding = Math.ceil(bytes.length / 4) * 4 - bytes.length;
+      if (padding > 0) fs.writeSync(fd, new Uint8Array(padding));
     }
     fs.fsyncSync(fd);
   } finally {
@@ -59,6 +67,19 @@ export function writeTensorFile<M>(path: string, format: string, meta: M, arrays
   }
   fs.renameSync(tmp, path);
   return dataStart + offset;
+}
+
+/**
+ * A model's tables as the arrays to write, named `${prefix}/${i}`: 16-bit tables (HalfPrecisionBags)
+ * as their stored bits (half the bytes, and no float32 copy of the tables in memory while saving),
+ * the others as their float32 arrays.
+ */
+export function tableArrays(embeddings: EmbeddingTables, prefix: string): NamedArray[] {
+  if (embeddings instanceof HalfPrecisionBags) {
+    const encoding = embeddings.precision;
+    return embeddings.stored.map((data, i) => ({ name: `${prefix}/${i}`, data, encoding }));
+  }
+  return embeddings.tables.map((data, i) => ({ name: `${prefix}/${i}`, data }));
 }
 
 export interface TensorFile<M> {
@@ -86,12 +107,13 @@ export function readTensorFile<M>(path: string, expectedFormat: string): TensorF
     fs.readSync(fd, headerBytes, 0, headerLength, 12);
     const header = JSON.parse(headerBytes.toString('utf8')) as Header<M>;
     if (header.format !== expectedFormat) throw new Error(`${path} is a ${header.format} file, not a ${expectedFormat}`);
-    if (header.version !== 1) throw new Error(`${path} has version ${header.version}; this build reads version 1`);
+    if (header.version !== 1 && header.version !== 2) throw new Error(`${path} has version ${header.version}; this build reads versions 1 and 2`);
     const dataStart = Math.ceil((12 + headerLength) / 8) * 8;
     const arrays = new Map<string, Float32Array>();
     for (const entry of header.arrays) {
-      const data = new Float32Array(entry.length);
-      const bytes = new Uint8Array(data.buffer);
+      if (entry.encoding !== undefined && entry.encoding !== 'fp16' && entry.encoding !== 'bf16') throw new Error(`${path}: array ${entry.name} has an unknown encoding "${String(entry.encoding)}"`);
+      const stored = entry.encoding ? new Uint16Array(entry.length) : new Float32Array(entry.length);
+      const bytes = new Uint8Array(stored.buffer);
       const position = dataStart + entry.offset;
       if (position + bytes.length > size) throw new Error(`${path} is truncated (array ${entry.name})`);
       let read = 0;
@@ -100,10 +122,11 @@ export function readTensorFile<M>(path: string, expectedFormat: string): TensorF
         if (n <= 0) throw new Error(`${path} is truncated (array ${entry.name})`);
         read += n;
       }
-      arrays.set(entry.name, data);
+      arrays.set(entry.name, stored instanceof Float32Array ? stored : decodeBits(stored, entry.encoding ?? 'fp16'));
     }
     return { format: header.format, meta: header.meta, arrays };
   } finally {
     fs.closeSync(fd);
   }
 }
+

@@ -32,7 +32,7 @@ import {
   type TableLayout,
 } from './embedding-bags';
 import type { TableStorage } from './table-storage';
-import { decodeTable, toBfloatBits, toHalfBits } from '../../model/compressed-embedding';
+import { decodeBits, toBfloatBits, toHalfBits } from '../../model/compressed-embedding';
 import {
   GPU_BLOCKING,
   forwardInvocations,
@@ -824,13 +824,6 @@ function isOptimizer(kernel: string): boolean {
   return kernel === 'dense-optimizer' || kernel.startsWith('sparse-update.');
 }
 
-/** Float32 values of 16-bit table bits. */
-function decodeBits(bits: Uint16Array, storage: Exclude<TableStorage, 'f32'>): Float32Array {
-  const table = decodeTable(storage);
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
-  return out;
-}
 
 function describeTables(layout: TableLayout): string {
   const rows = layout.totalRows;
