@@ -33,6 +33,12 @@ export interface RunPreparation {
   etaSeconds: number | null;
 }
 
+/** Seconds left of work `fraction` done in `elapsedSeconds`, at the same pace; null before any is done. */
+export function secondsLeftAtPace(fraction: number, elapsedSeconds: number): number | null {
+  if (!(fraction > 0)) return null;
+  return fraction >= 1 ? 0 : (elapsedSeconds * (1 - fraction)) / fraction;
+}
+
 export type StudioEvent =
   | ({ type: 'run-progress'; runId: string } & RunProgress)
   | ({ type: 'run-preparing'; runId: string } & RunPreparation)

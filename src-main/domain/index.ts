@@ -24,3 +24,4 @@ export type * from './mf-tie';
 export { MF_TIE_MAX_CELLS } from './mf-tie';
 export type * from './collaborative-ctr';
 export { formatBytes } from './memory';
+export { secondsLeftAtPace } from './events';

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { MetricPoint } from '../store';
+import { secondsLeftAtPace } from '../domain';
 import type { CollaborativeCtrResult, ModelSpec, RunSummary, StartRunInput } from './contract';
 import type { CollaborativeCompareJobPayload } from '../engine/worker/cf-compare-job';
 import type { MethodHandlers, ServiceContext } from './context';
@@ -31,8 +32,7 @@ const FLUSH_INTERVAL_MS = 1000;
  * before 1% or one second, when the pace says nothing yet.
  */
 export function preparationEta(fraction: number, elapsedSeconds: number): number | null {
-  if (!(fraction >= 0.01) || !(elapsedSeconds >= 1)) return null;
-  return fraction >= 1 ? 0 : (elapsedSeconds * (1 - fraction)) / fraction;
+  return fraction >= 0.01 && elapsedSeconds >= 1 ? secondsLeftAtPace(fraction, elapsedSeconds) : null;
 }
 
 interface ActiveRun {

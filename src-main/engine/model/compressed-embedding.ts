@@ -624,9 +624,6 @@ export class HalfPrecisionBags implements EmbeddingTables {
   }
 
   featureMatrix(f: number): Float32Array {
-    const table = this.stored[f];
-    const out = new Float32Array(table.length);
-    for (let i = 0; i < table.length; i++) out[i] = this.decode[table[i]];
-    return out;
+    return decodeBits(this.stored[f], this.precision);
   }
 }

@@ -181,4 +181,3 @@ function largestStepBuffer(arch: ModelArchitecture, T: number, W: number, batchS
   for (const w of widths) if (w > best.floats) best = { floats: w, what: `an MLP activation [${batchSize}, ${w}]` };
   return { bytes: 4 * batchSize * best.floats, what: best.what };
 }
-

@@ -12,6 +12,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { secondsLeftAtPace } from '../../domain';
 import { prepareDataset } from '../data/prepare';
 import type { PreparePhase } from '../data/prepare';
 import { KAGGLE_CARDINALITIES, writeKaggleScaleFile } from '../data/kaggle-scale';
@@ -137,8 +138,8 @@ class PhaseMemory {
 /** Elapsed time and the ETA of a phase from its done fraction. */
 function eta(started: number, fraction: number): string {
   const elapsed = (performance.now() - started) / 1000;
-  const left = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
-  return `${elapsed.toFixed(0)} s elapsed, ETA ${Number.isFinite(left) ? left.toFixed(0) : '?'} s`;
+  const left = secondsLeftAtPace(fraction, elapsed);
+  return `${elapsed.toFixed(0)} s elapsed, ETA ${left !== null ? left.toFixed(0) : '?'} s`;
 }
 
 export async function runKaggleScaleBench(options: KaggleScaleBenchOptions): Promise<KaggleScaleBenchResult> {

@@ -78,7 +78,6 @@ export function chunkGroups(layout: TableLayout): number[][] {
   return groups;
 }
 
-
 /**
  * WGSL of the pooling kernel of one chunk group. Bindings: chunks of the group (read), values [L]
  * i32, offsets [F * B + 1] i32, pooled [B, F, D] (written by the first group, added to by the others).

@@ -122,18 +122,19 @@ export class GpuTrainingSession {
 
   /** Copies the device's weights and optimizer state into the host mirror (tables in place). */
   async syncToHost(mirror: HostMirror): Promise<void> {
-    const weights = await this.trainer.readWeights();
-    const states = await this.trainer.readOptimizerStates();
+    // the tables are read once, as stored: float32 into the host's tables, 16-bit bits into `stored`
     const embeddings = mirror.model.embeddings;
-    if (this.trainer.tables.storage === 'f32') weights.tables.forEach((t, f) => embeddings.tables[f].set(t));
+    if (this.trainer.tables.storage === 'f32') (await this.trainer.readTables()).forEach((t, f) => embeddings.tables[f].set(t));
     else {
       if (!embeddings.stored) throw new Error(`the device stores ${this.trainer.tables.storage} tables but the host model's are float32`);
       const stored = embeddings.stored;
       (await this.trainer.readTableBits()).forEach((bits, f) => stored[f].set(bits));
     }
+    const dense = await this.trainer.readDenseWeights();
+    const states = await this.trainer.readOptimizerStates();
     const variables = mirror.denseVariables();
-    if (variables.length !== weights.dense.length) throw new Error(`the host model has ${variables.length} dense arrays, the device ${weights.dense.length}`);
-    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights.dense[i], v.shape))));
+    if (variables.length !== dense.length) throw new Error(`the host model has ${variables.length} dense arrays, the device ${dense.length}`);
+    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(dense[i], v.shape))));
     mirror.denseOptimizer.setState(states.dense);
     mirror.sparseOptimizer.setState(states.sparse);
   }

@@ -467,28 +467,27 @@ export class GpuDlrmTrainer {
 
   /** The weights in the CPU path's format (tables [R_f, D] each, MLP arrays in variables() order). */
   async readWeights(): Promise<ModelWeights> {
-    this.checkAlive();
-    const packed = new Float32Array(await readBuffer(this.resources, this.weights, this.packed.size * 4));
     const storage = this.tables.storage;
-    const tables = storage === 'f32' ? await this.readRows(this.tableChunks, this.D) : (await this.readTableBits()).map((bits) => decodeBits(bits, storage));
-    return { tables, dense: unpackWeights(this.packed, packed) };
+    const tables = storage === 'f32' ? await this.readRows(this.tableChunks, this.D, Float32Array) : (await this.readTableBits()).map((bits) => decodeBits(bits, storage));
+    return { tables, dense: await this.readDenseWeights() };
+  }
+
+  /** The MLP arrays in variables() order. */
+  async readDenseWeights(): Promise<Float32Array[]> {
+    this.checkAlive();
+    return unpackWeights(this.packed, new Float32Array(await readBuffer(this.resources, this.weights, this.packed.size * 4)));
+  }
+
+  /** Float32 tables: each table [R_f, D] as stored. */
+  readTables(): Promise<Float32Array[]> {
+    if (this.tables.storage !== 'f32') throw new Error(`the tables are stored as ${this.tables.storage}, not float32`);
+    return this.readRows(this.tableChunks, this.D, Float32Array);
   }
 
   /** 16-bit tables: each table's stored bits [R_f, D], as the host's HalfPrecisionBags keeps them. */
-  async readTableBits(): Promise<Uint16Array[]> {
-    this.checkAlive();
+  readTableBits(): Promise<Uint16Array[]> {
     if (this.tables.storage === 'f32') throw new Error('the tables are stored as float32, not in 16 bits');
-    const D = this.D;
-    const result: Uint16Array[] = [];
-    for (let f = 0; f < this.tables.tableSizes.length; f++) {
-      const out = new Uint16Array(this.tables.tableSizes[f] * D);
-      for (const piece of this.pieces(f)) {
-        const bytes = await readBuffer(this.resources, this.tableChunks[piece.chunk], piece.rows * D * 2, piece.chunkRow * D * 2);
-        out.set(new Uint16Array(bytes), piece.tableRow * D);
-      }
-      result.push(out);
-    }
-    return result;
+    return this.readRows(this.tableChunks, this.D, Uint16Array);
   }
 
   writeWeights(weights: ModelWeights): void {
@@ -502,12 +501,7 @@ export class GpuDlrmTrainer {
     else {
       // rounded to nearest even, as HalfPrecisionBags rounds (exact for numbers that came from 16 bits)
       const encode = this.tables.storage === 'fp16' ? toHalfBits : toBfloatBits;
-      weights.tables.forEach((t, f) => {
-        const bits = Uint16Array.from(t, encode);
-        for (const piece of this.pieces(f)) {
-          this.device.queue.writeBuffer(this.tableChunks[piece.chunk], piece.chunkRow * this.D * 2, bits, piece.tableRow * this.D, piece.rows * this.D);
-        }
-      });
+      this.writeRows(this.tableChunks, this.D, weights.tables.map((t) => Uint16Array.from(t, encode)));
     }
     this.device.queue.writeBuffer(this.weights, 0, packWeights(this.packed, weights.dense));
   }
@@ -519,7 +513,7 @@ export class GpuDlrmTrainer {
     const perState = await Promise.all(this.denseState.map(async (b) => unpackWeights(this.packed, new Float32Array(await readBuffer(this.resources, b, this.packed.size * 4)))));
     for (const arrays of perState) dense.push(...arrays);
     if (this.denseKind === 'adam') dense.push(Float32Array.of(this.adamSteps));
-    const sparse = this.sparseKind === 'rowwise-adagrad' ? await this.readRows(this.accumChunks, 1) : [];
+    const sparse = this.sparseKind === 'rowwise-adagrad' ? await this.readRows(this.accumChunks, 1, Float32Array) : [];
     return { dense, sparse };
   }
 
@@ -781,24 +775,31 @@ export class GpuDlrmTrainer {
     this.dispatches = list;
   }
 
-  /** Per table, its rows read from chunked buffers of `width` floats a row. */
-  private async readRows(chunks: GPUBuffer[], width: number): Promise<Float32Array[]> {
-    const result: Float32Array[] = [];
+  /** Per table, its rows read from chunked buffers of `width` numbers a row (float32, or 16-bit bits). */
+  private async readRows<T extends Float32Array | Uint16Array>(
+    chunks: GPUBuffer[],
+    width: number,
+    kind: { new (length: number): T; new (buffer: ArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+  ): Promise<T[]> {
+    this.checkAlive();
+    const size = kind.BYTES_PER_ELEMENT;
+    const result: T[] = [];
     for (let f = 0; f < this.tables.tableSizes.length; f++) {
-      const out = new Float32Array(this.tables.tableSizes[f] * width);
+      const out = new kind(this.tables.tableSizes[f] * width);
       for (const piece of this.pieces(f)) {
-        const bytes = await readBuffer(this.resources, chunks[piece.chunk], piece.rows * width * 4, piece.chunkRow * width * 4);
-        out.set(new Float32Array(bytes), piece.tableRow * width);
+        const bytes = await readBuffer(this.resources, chunks[piece.chunk], piece.rows * width * size, piece.chunkRow * width * size);
+        out.set(new kind(bytes), piece.tableRow * width);
       }
       result.push(out);
     }
     return result;
   }
 
-  private writeRows(chunks: GPUBuffer[], width: number, arrays: readonly Float32Array[]): void {
+  private writeRows(chunks: GPUBuffer[], width: number, arrays: readonly (Float32Array | Uint16Array)[]): void {
     arrays.forEach((values, f) => {
+      const size = values.BYTES_PER_ELEMENT;
       for (const piece of this.pieces(f)) {
-        this.device.queue.writeBuffer(chunks[piece.chunk], piece.chunkRow * width * 4, values, piece.tableRow * width, piece.rows * width);
+        this.device.queue.writeBuffer(chunks[piece.chunk], piece.chunkRow * width * size, values, piece.tableRow * width, piece.rows * width);
       }
     });
   }
@@ -823,7 +824,6 @@ export class GpuDlrmTrainer {
 function isOptimizer(kernel: string): boolean {
   return kernel === 'dense-optimizer' || kernel.startsWith('sparse-update.');
 }
-
 
 function describeTables(layout: TableLayout): string {
   const rows = layout.totalRows;
