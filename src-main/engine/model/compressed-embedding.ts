@@ -456,6 +456,18 @@ export function decodeBits(bits: Uint16Array, precision: 'fp16' | 'bf16'): Float
   return out;
 }
 
+/**
+ * 16-bit numbers of float32 values, rounded to nearest even. A plain loop: Uint16Array.from(values,
+ * mapFn) first collects every value in a JS list, which fails past V8's array length (a 10M-row
+ * table at D = 16 is 162M values).
+ */
+export function encodeBits(values: Float32Array, precision: 'fp16' | 'bf16'): Uint16Array {
+  const encode = precision === 'fp16' ? toHalfBits : toBfloatBits;
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = encode(values[i]);
+  return out;
+}
+
 /** IEEE half bits of x, rounded to nearest even (overflow to infinity, underflow through subnormals to zero). */
 export function toHalfBits(x: number): number {
   conversion.setFloat32(0, x);
@@ -528,8 +540,7 @@ export class HalfPrecisionBags implements EmbeddingTables {
 
   /** Rounds float32 tables [rows_f, D] to the precision. */
   static fromFloat32(featureRows: readonly number[], dim: number, precision: 'fp16' | 'bf16', tables: readonly Float32Array[]): HalfPrecisionBags {
-    const encode = precision === 'fp16' ? toHalfBits : toBfloatBits;
-    return new HalfPrecisionBags(featureRows, dim, precision, tables.map((t) => Uint16Array.from(t, encode)));
+    return new HalfPrecisionBags(featureRows, dim, precision, tables.map((t) => encodeBits(t, precision)));
   }
 
   get numFeatures(): number {

@@ -32,7 +32,7 @@ import {
   type TableLayout,
 } from './embedding-bags';
 import type { TableStorage } from './table-storage';
-import { decodeBits, toBfloatBits, toHalfBits } from '../../model/compressed-embedding';
+import { decodeBits, encodeBits } from '../../model/compressed-embedding';
 import {
   GPU_BLOCKING,
   forwardInvocations,
@@ -500,8 +500,8 @@ export class GpuDlrmTrainer {
     if (this.tables.storage === 'f32') this.writeRows(this.tableChunks, this.D, weights.tables);
     else {
       // rounded to nearest even, as HalfPrecisionBags rounds (exact for numbers that came from 16 bits)
-      const encode = this.tables.storage === 'fp16' ? toHalfBits : toBfloatBits;
-      this.writeRows(this.tableChunks, this.D, weights.tables.map((t) => Uint16Array.from(t, encode)));
+      const storage = this.tables.storage;
+      this.writeRows(this.tableChunks, this.D, weights.tables.map((t) => encodeBits(t, storage)));
     }
     this.device.queue.writeBuffer(this.weights, 0, packWeights(this.packed, weights.dense));
   }
