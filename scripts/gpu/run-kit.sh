@@ -152,6 +152,15 @@ else
   echo "(skipped: deadline)"
 fi
 
+echo "== the same with fp16 tables (1.1 GB on the device), batch 2048"
+t=$(budget 240)
+if [ "$t" -ge 40 ]; then
+  timeout "$t" "$NODE" "$KIT/gpu-bench.mjs" --criteo-full --tables fp16 --presets criteo-kaggle --batches 2048 --seconds "$SECONDS_PER" \
+    --min-steps 3 --warmup 2 --json "$OUT/criteo-full-fp16.json" 2>&1 | grep -v 'artificially reduced' | grep -v '^adapter limits'
+else
+  echo "(skipped: deadline)"
+fi
+
 echo "== summary -> $OUT/gpu-bench.json"
 "$NODE" - "$WORK" "$OUT/gpu-bench.json" "$PRESETS" "$BATCHES" "$TORCH_DEVICE" <<'JS'
 const fs = require('node:fs');
